@@ -1,0 +1,32 @@
+/*
+ * tg_users__keep_an_owner: an organization always keeps at least one owner.
+ * Statement-level, over the transition table of changed users, so a bulk update
+ * costs one check per organization touched. Deleting the organization itself
+ * cascades to its users; the organization is gone by then and the check lets it
+ * through. Works with: app_public.users (_200_keep_an_owner_* triggers),
+ * change_user_role(), remove_user().
+ */
+create or replace function app_private.tg_users__keep_an_owner() returns trigger
+  language plpgsql volatile
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_org uuid;
+begin
+  select o.organization_id into v_org
+    from (select distinct t.organization_id from old_rows t where t.role = 'owner') o
+   where exists (select 1 from app_public.organizations org where org.id = o.organization_id)
+     and not exists (
+       select 1 from app_public.users u
+        where u.organization_id = o.organization_id and u.role = 'owner')
+   limit 1;
+  if found then
+    raise exception 'An organization must keep at least one owner'
+      using errcode = 'FL004',
+            hint = 'Make another user an owner first, or delete the organization.';
+  end if;
+  return null;
+end;
+$$;
+comment on function app_private.tg_users__keep_an_owner() is
+  E'Trigger function: refuses a change that leaves an organization without an owner.';

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * The `forgeline` command. Each subcommand lives in its own file; this file only
+ * wires them to commander and turns configuration errors into one clear line.
+ */
+import "./env.ts";
+import { Command } from "commander";
+import { ConfigError } from "../config.ts";
+import { startCommand } from "./start.ts";
+import { migrateCommand } from "./migrate.ts";
+import { tokenCommand } from "./token.ts";
+import { dumpSchemaCommand } from "./dump-schema.ts";
+
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  console.error(
+    `forgeline needs Node.js 22.18 or newer (this is ${process.versions.node}). ` +
+      "Run it through npm (npm start, npm run forgeline -- …), which uses the Node from node_modules.",
+  );
+  process.exit(1);
+}
+
+const program = new Command()
+  .name("forgeline")
+  .description("Postgres core of an AI-assisted engineering platform")
+  .showHelpAfterError();
+
+program
+  .command("start")
+  .description(
+    "database (embedded unless DATABASE_URL is set) + migrations + API + worker, in one process",
+  )
+  .action(() => startCommand({ api: true, worker: true, migrate: true }));
+program
+  .command("serve")
+  .description("the GraphQL API only (migrations must already be applied)")
+  .action(() => startCommand({ api: true, worker: false, migrate: false }));
+program
+  .command("worker")
+  .description("the job worker only")
+  .action(() => startCommand({ api: false, worker: true, migrate: false }));
+program
+  .command("migrate")
+  .description(
+    "prepare roles/extensions (with ROOT_DATABASE_URL) and apply committed migrations; safe to re-run",
+  )
+  .action(migrateCommand);
+program
+  .command("token")
+  .description("mint a development token (HS256 with JWT_SECRET, or the embedded secret)")
+  .option("--org <id>", "organization id (org_id claim)")
+  .option("--user <id>", "user id (user_id claim)")
+  .option("--role <role>", "informational role claim (owner, admin, member, viewer)")
+  .option("--sub <subject>", "subject claim", "dev")
+  .option("--expires <duration>", "lifetime, e.g. 15m, 1h, 7d", "1h")
+  .action(tokenCommand);
+program
+  .command("dump-schema")
+  .description("write data/schema.sql and data/schema.graphql from a freshly migrated database")
+  .action(dumpSchemaCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+}

@@ -1,0 +1,197 @@
+/**
+ * Environment → validated configuration. Everything the process needs is read
+ * here once, checked with zod, and a bad or missing value stops the program with
+ * one line that names the variable (see ConfigError).
+ */
+import path from "node:path";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.variable = variable;
+    this.name = "ConfigError";
+  }
+}
+
+const roleName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase SQL identifier (letters, digits, _)");
+
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), {
+  message: "must be a postgres:// URL",
+});
+
+const booleanish = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: postgresUrl.optional(),
+  AUTH_DATABASE_URL: postgresUrl.optional(),
+  ROOT_DATABASE_URL: postgresUrl.optional(),
+  SHADOW_DATABASE_URL: postgresUrl.optional(),
+  DATABASE_VISITOR: roleName.default("forgeline_visitor"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(5678),
+  GRAPHIQL: booleanish.optional(),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .includes("BEGIN PUBLIC KEY", { message: "must be a PEM public key" })
+    .optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).optional(),
+  JWT_ISSUER: z.string().min(1).default("forgeline"),
+  JWT_AUDIENCE: z.string().min(1).default("forgeline"),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  DATA_DIR: z.string().min(1).default(".data"),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type JwtConfig =
+  | { kind: "secret"; algorithm: "HS256"; secret: string; issuer: string; audience: string }
+  | {
+      kind: "publicKey";
+      algorithm: "RS256" | "ES256";
+      publicKey: string;
+      issuer: string;
+      audience: string;
+    }
+  | {
+      kind: "jwks";
+      algorithms: Array<"RS256" | "ES256">;
+      jwksUrl: string;
+      issuer: string;
+      audience: string;
+    };
+
+export interface DatabaseConfig {
+  /** Owner: runs migrations and the worker. */
+  ownerUrl: string;
+  /** Authenticator: the API pool; switches to the visitor per request. */
+  authUrl: string;
+  /** Superuser, when known: creates roles, databases and extensions. */
+  rootUrl?: string;
+  shadowUrl?: string;
+  ownerRole: string;
+  authenticatorRole: string;
+  visitorRole: string;
+}
+
+export interface Config {
+  env: Env;
+  production: boolean;
+  /** Absent when the embedded server will provide the database. */
+  database?: DatabaseConfig;
+  dataDir: string;
+  graphiql: boolean;
+}
+
+function firstIssue(error: z.ZodError): ConfigError {
+  const issue = error.issues[0];
+  const variable = String(issue?.path[0] ?? "environment");
+  return new ConfigError(variable, issue?.message ?? "is invalid");
+}
+
+export function userOf(url: string, variable: string): string {
+  const user = decodeURIComponent(new URL(url).username);
+  if (!user) throw new ConfigError(variable, "must name its user (postgres://user@host/db)");
+  const parsed = roleName.safeParse(user);
+  if (!parsed.success) throw new ConfigError(variable, `user ${parsed.error.issues[0]?.message}`);
+  return user;
+}
+
+/** Reads and validates configuration from an environment (process.env by default). */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as unset, as shells and compose files often pass them.
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) throw firstIssue(parsed.error);
+  const env = parsed.data;
+
+  let database: DatabaseConfig | undefined;
+  if (env.DATABASE_URL) {
+    if (!env.AUTH_DATABASE_URL) {
+      throw new ConfigError(
+        "AUTH_DATABASE_URL",
+        "is required with DATABASE_URL (the authenticator role the API connects as)",
+      );
+    }
+    database = {
+      ownerUrl: env.DATABASE_URL,
+      authUrl: env.AUTH_DATABASE_URL,
+      rootUrl: env.ROOT_DATABASE_URL,
+      shadowUrl: env.SHADOW_DATABASE_URL,
+      ownerRole: userOf(env.DATABASE_URL, "DATABASE_URL"),
+      authenticatorRole: userOf(env.AUTH_DATABASE_URL, "AUTH_DATABASE_URL"),
+      visitorRole: env.DATABASE_VISITOR,
+    };
+    if (new URL(env.DATABASE_URL).pathname !== new URL(env.AUTH_DATABASE_URL).pathname) {
+      throw new ConfigError("AUTH_DATABASE_URL", "must name the same database as DATABASE_URL");
+    }
+  } else if (env.AUTH_DATABASE_URL) {
+    throw new ConfigError("DATABASE_URL", "is required with AUTH_DATABASE_URL");
+  }
+
+  const keySources = [env.JWT_SECRET, env.JWT_PUBLIC_KEY, env.JWT_JWKS_URL].filter(Boolean);
+  if (keySources.length > 1) {
+    throw new ConfigError("JWT_SECRET", "conflicts with JWT_PUBLIC_KEY/JWT_JWKS_URL: set only one");
+  }
+  if (env.JWT_SECRET && env.JWT_ALGORITHM && env.JWT_ALGORITHM !== "HS256") {
+    throw new ConfigError("JWT_ALGORITHM", "must be HS256 with JWT_SECRET");
+  }
+  if (env.JWT_PUBLIC_KEY && env.JWT_ALGORITHM === "HS256") {
+    throw new ConfigError("JWT_ALGORITHM", "must be RS256 or ES256 with JWT_PUBLIC_KEY");
+  }
+  if (env.NODE_ENV === "production" && keySources.length === 0) {
+    throw new ConfigError(
+      "JWT_SECRET",
+      "is required in production (or JWT_PUBLIC_KEY / JWT_JWKS_URL)",
+    );
+  }
+
+  return {
+    env,
+    production: env.NODE_ENV === "production",
+    database,
+    dataDir: path.resolve(env.DATA_DIR),
+    graphiql: env.GRAPHIQL ?? env.NODE_ENV !== "production",
+  };
+}
+
+/** The JWT verification settings; `fallbackSecret` is the embedded mode's generated one. */
+export function jwtConfig(config: Config, fallbackSecret?: string): JwtConfig {
+  const { env } = config;
+  const common = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
+  if (env.JWT_PUBLIC_KEY) {
+    return {
+      kind: "publicKey",
+      algorithm: env.JWT_ALGORITHM === "ES256" ? "ES256" : "RS256",
+      publicKey: env.JWT_PUBLIC_KEY,
+      ...common,
+    };
+  }
+  if (env.JWT_JWKS_URL) {
+    const algorithms: Array<"RS256" | "ES256"> =
+      env.JWT_ALGORITHM === "RS256" || env.JWT_ALGORITHM === "ES256"
+        ? [env.JWT_ALGORITHM]
+        : ["RS256", "ES256"];
+    return { kind: "jwks", algorithms, jwksUrl: env.JWT_JWKS_URL, ...common };
+  }
+  const secret = env.JWT_SECRET ?? fallbackSecret;
+  if (!secret) {
+    throw new ConfigError(
+      "JWT_SECRET",
+      "is required when DATABASE_URL is set (or JWT_PUBLIC_KEY / JWT_JWKS_URL)",
+    );
+  }
+  return { kind: "secret", algorithm: "HS256", secret, ...common };
+}

@@ -1,0 +1,89 @@
+/**
+ * The generated, committed views of the schema: data/schema.sql (pg_dump of our
+ * schemas, role names replaced by their migration placeholders, version noise
+ * removed) and data/schema.graphql (PostGraphile's schema, sorted). Tests
+ * regenerate both from a freshly migrated database and fail on any drift.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import pg from "pg";
+import { postgraphile } from "postgraphile";
+import { lexicographicSortSchema, printSchema } from "postgraphile/graphql";
+import { makePreset } from "../server/preset.ts";
+import type { Roles } from "./setup.ts";
+
+const exec = promisify(execFile);
+
+/** The major version pg_dump produces SQL for; schema.sql is generated with this one. */
+export const SCHEMA_DUMP_PG_MAJOR = 15;
+
+export async function pgDumpMajor(): Promise<number | null> {
+  try {
+    const { stdout } = await exec("pg_dump", ["--version"]);
+    const m = /(\d+)(?:\.\d+)?/.exec(stdout);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function serverMajor(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>(
+      "select current_setting('server_version_num') as v",
+    );
+    return Math.floor(Number(rows[0]?.v) / 10000);
+  } finally {
+    await client.end();
+  }
+}
+
+export function sanitizeDump(dump: string, roles: Roles): string {
+  const byRole: Array<[string, string]> = [
+    [roles.authenticator, ":DATABASE_AUTHENTICATOR"],
+    [roles.visitor, ":DATABASE_VISITOR"],
+    [roles.owner, ":DATABASE_OWNER"],
+  ];
+  let out = dump
+    .split("\n")
+    .filter((line) => !/^\\(un)?restrict\b/.test(line))
+    .filter((line) => !/^-- Dumped (from|by) /.test(line))
+    .join("\n");
+  for (const [name, placeholder] of byRole) {
+    out = out.replace(new RegExp(`(?<![\\w$])"?${name}"?(?![\\w$])`, "g"), placeholder);
+  }
+  return `${out.replace(/\n{3,}/g, "\n\n").trim()}\n`;
+}
+
+/** pg_dump --schema-only of our schemas (the worker's and migrate's own are left out). */
+export async function dumpSchemaSql(databaseUrl: string, roles: Roles): Promise<string> {
+  const { stdout } = await exec(
+    "pg_dump",
+    [
+      "--schema-only",
+      "--no-owner",
+      "--exclude-schema=graphile_worker",
+      "--exclude-schema=graphile_migrate",
+      "--exclude-schema=public",
+      "--dbname",
+      databaseUrl,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return sanitizeDump(stdout, roles);
+}
+
+/** PostGraphile's schema for the database, printed in a stable order. */
+export async function dumpSchemaGraphql(authUrl: string, visitorRole: string): Promise<string> {
+  const pool = new pg.Pool({ connectionString: authUrl, max: 2 });
+  const pgl = postgraphile(makePreset({ pool, visitorRole, graphiql: false }));
+  try {
+    const { schema } = await pgl.getSchemaResult();
+    return `${printSchema(lexicographicSortSchema(schema))}\n`;
+  } finally {
+    await pgl.release();
+    await pool.end();
+  }
+}

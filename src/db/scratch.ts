@@ -1,0 +1,103 @@
+/**
+ * Throw-away databases on a server we have superuser access to: each gets its
+ * own three roles (named after it, so parallel runs on one shared server never
+ * collide), is prepared by setupDatabase and migrated. Used by the tests (a
+ * migrated template per run, cloned per test file) and by `dump-schema`.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { databaseUrl, setupDatabase, type Roles } from "./setup.ts";
+import { migrateDatabase } from "./migrate.ts";
+
+export interface ScratchDatabase {
+  name: string;
+  roles: Roles;
+  passwords: { owner: string; authenticator: string };
+  rootUrl: string;
+  /** Superuser connection to this database. */
+  rootDbUrl: string;
+  ownerUrl: string;
+  authUrl: string;
+}
+
+export function scratchPrefix(label: string): string {
+  return `fl_${label}_${process.pid.toString(36)}${randomBytes(3).toString("hex")}`;
+}
+
+export function urlsFor(
+  db: Omit<ScratchDatabase, "rootDbUrl" | "ownerUrl" | "authUrl">,
+  name = db.name,
+) {
+  return {
+    rootDbUrl: databaseUrl(db.rootUrl, name),
+    ownerUrl: databaseUrl(db.rootUrl, name, db.roles.owner, db.passwords.owner),
+    authUrl: databaseUrl(db.rootUrl, name, db.roles.authenticator, db.passwords.authenticator),
+  };
+}
+
+/** Creates roles + database, sets it up and applies all migrations. */
+export async function createScratchDatabase(
+  rootUrl: string,
+  prefix: string,
+): Promise<ScratchDatabase> {
+  const roles: Roles = {
+    owner: `${prefix}_owner`,
+    authenticator: `${prefix}_auth`,
+    visitor: `${prefix}_visitor`,
+  };
+  const passwords = {
+    owner: randomBytes(12).toString("hex"),
+    authenticator: randomBytes(12).toString("hex"),
+  };
+  const base = { name: prefix, roles, passwords, rootUrl };
+  await setupDatabase({
+    rootUrl,
+    database: prefix,
+    roles,
+    ownerPassword: passwords.owner,
+    authenticatorPassword: passwords.authenticator,
+  });
+  const db = { ...base, ...urlsFor(base) };
+  await migrateDatabase({ ownerUrl: db.ownerUrl, rootUrl: db.rootDbUrl, roles, quiet: true });
+  return db;
+}
+
+/** A copy of `template` (which must have no open connections). */
+export async function cloneDatabase(
+  template: ScratchDatabase,
+  name: string,
+): Promise<ScratchDatabase> {
+  const client = new pg.Client({ connectionString: template.rootUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template.name)} owner ${pg.escapeIdentifier(template.roles.owner)}`,
+    );
+  } finally {
+    await client.end();
+  }
+  return { ...template, name, ...urlsFor(template, name) };
+}
+
+export async function dropDatabase(rootUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: rootUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the roles of a prefix once their databases are gone. */
+export async function dropRoles(rootUrl: string, roles: Roles): Promise<void> {
+  const client = new pg.Client({ connectionString: rootUrl });
+  await client.connect();
+  try {
+    for (const role of [roles.authenticator, roles.owner, roles.visitor]) {
+      await client.query(`drop role if exists ${pg.escapeIdentifier(role)}`);
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,5 @@
+/** Absolute paths of the package's own files, wherever the process was started. */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
