@@ -27,7 +27,8 @@ begin
   if exists (
     select 1 from app_public.users u
      where u.organization_id = app_public.current_org_id()
-       and u.email = add_user.email::public.citext
+       -- citext's case-insensitive `=` lives in `public`, off this function's search_path.
+       and u.email operator(public.=) add_user.email::public.citext
   ) then
     raise exception 'A user with the email "%" is already in this organization', add_user.email
       using errcode = 'FL007';

@@ -1,5 +1,5 @@
 --! Previous: -
---! Hash: sha1:3fede1870c6cfd3e46e02f2d4f322794d567a78d
+--! Hash: sha1:fbd66b447d563c923604927743271d35ddf82f77
 --! Message: Foundation: schemas, tenancy, organizations and users
 
 -- Foundation: schemas, tenancy helpers, organizations and users.
@@ -434,7 +434,8 @@ begin
   if exists (
     select 1 from app_public.users u
      where u.organization_id = app_public.current_org_id()
-       and u.email = add_user.email::public.citext
+       -- citext's case-insensitive `=` lives in `public`, off this function's search_path.
+       and u.email operator(public.=) add_user.email::public.citext
   ) then
     raise exception 'A user with the email "%" is already in this organization', add_user.email
       using errcode = 'FL007';

@@ -9,7 +9,7 @@ import path from "node:path";
 import fs from "node:fs";
 import { migrate as gmMigrate, reset as gmReset, type Settings } from "graphile-migrate";
 import JSON5 from "json5";
-import { runMigrations as runWorkerMigrations } from "graphile-worker";
+import { createRequire } from "node:module";
 import { projectRoot } from "../paths.ts";
 import type { Roles } from "./setup.ts";
 
@@ -20,6 +20,11 @@ export interface MigrateOptions {
   roles: Roles;
   quiet?: boolean;
 }
+
+const workerCli = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("graphile-worker")),
+  "cli.js",
+);
 
 const quietLogger = async () => {
   const { Logger } = await import("@graphile/logger");
@@ -43,12 +48,19 @@ export async function migrateSettings(options: MigrateOptions): Promise<Settings
       ":DATABASE_AUTHENTICATOR": options.roles.authenticator,
       ":DATABASE_VISITOR": options.roles.visitor,
     },
+    // The same action as .gmrc's, with absolute paths: this process may not have
+    // node_modules/.bin on its PATH (e.g. `node src/cli/index.ts migrate` in a container).
+    beforeAllMigrations: [
+      {
+        _: "command",
+        command: `"${process.execPath}" "${workerCli}" --schema-only --connection "$GM_DBURL"`,
+      },
+    ],
     ...(options.quiet ? { logger: await quietLogger() } : {}),
   };
 }
 
 export async function migrateDatabase(options: MigrateOptions): Promise<void> {
-  await runWorkerMigrations({ connectionString: options.ownerUrl, logger: undefined });
   await gmMigrate(await migrateSettings(options));
 }
 

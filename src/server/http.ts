@@ -85,7 +85,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const serv = pgl.createServ(grafserv);
   // Wait for the schema so the first request is not the one that pays for it.
   await pgl.getSchemaResult();
-   
+
   const graphqlHandler = serv.createHandler();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

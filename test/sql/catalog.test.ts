@@ -1,0 +1,118 @@
+/**
+ * Catalog rules that every future table must follow too (DESIGN §2–§3): RLS on
+ * every table in our schemas, tenant-consistent keys, no partitions outside
+ * app_partitions, hardened security-definer functions, and no grants the
+ * visitor should not have.
+ */
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "../support/db.ts";
+
+const OUR_SCHEMAS = ["app_public", "app_hidden", "app_private", "app_partitions"];
+
+describe("catalog", () => {
+  const t = useTestDatabase();
+
+  it("has RLS enabled on every table in our schemas", async () => {
+    const { rows } = await t.root.query<{ name: string; rls: boolean }>(
+      `select format('%I.%I', n.nspname, c.relname) as name, c.relrowsecurity as rls
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any($1) and c.relkind in ('r', 'p')
+        order by 1`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.filter((r) => !r.rls).map((r) => r.name)).toEqual([]);
+  });
+
+  it("includes organization_id in every tenant table's primary key, unique constraints and foreign keys", async () => {
+    const { rows } = await t.root.query<{ tbl: string; con: string; type: string }>(
+      `select format('%I.%I', n.nspname, c.relname) as tbl, k.conname as con, k.contype::text as type
+         from pg_class c
+         join pg_namespace n on n.oid = c.relnamespace
+         join pg_attribute a on a.attrelid = c.oid and a.attname = 'organization_id' and not a.attisdropped
+         join pg_constraint k on k.conrelid = c.oid and k.contype in ('p', 'u', 'f')
+        where n.nspname = any($1) and c.relkind in ('r', 'p')
+          and not (a.attnum = any(k.conkey))`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+    // And every tenant table has a primary key at all.
+    const { rows: keyless } = await t.root.query<{ tbl: string }>(
+      `select format('%I.%I', n.nspname, c.relname) as tbl
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any($1) and c.relkind in ('r', 'p')
+          and not exists (select 1 from pg_constraint k where k.conrelid = c.oid and k.contype = 'p')`,
+      [OUR_SCHEMAS],
+    );
+    expect(keyless).toEqual([]);
+  });
+
+  it("keeps every partition in app_partitions", async () => {
+    const { rows } = await t.root.query(
+      `select format('%I.%I', n.nspname, c.relname) as name
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and n.nspname <> 'app_partitions' and n.nspname = any($1)`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("pins search_path on every security definer function", async () => {
+    const { rows } = await t.root.query<{ fn: string }>(
+      `select p.oid::regprocedure::text as fn
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = any($1) and p.prosecdef
+          and not coalesce('search_path=pg_catalog, pg_temp' = any(p.proconfig), false)`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("gives the visitor nothing in app_private and app_partitions", async () => {
+    const { rows } = await t.root.query(
+      `select n.nspname, has_schema_privilege($1, n.oid, 'usage') as usage
+         from pg_namespace n where n.nspname in ('app_private', 'app_partitions')`,
+      [t.db.roles.visitor],
+    );
+    expect(rows).toEqual([
+      { nspname: "app_private", usage: false },
+      { nspname: "app_partitions", usage: false },
+    ]);
+    const { rows: fns } = await t.root.query(
+      `select p.oid::regprocedure::text as fn
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'app_private' and has_function_privilege($1, p.oid, 'execute')`,
+      [t.db.roles.visitor],
+    );
+    expect(fns).toEqual([]);
+  });
+
+  it("grants insert and update only with column lists", async () => {
+    // A table-wide insert/update grant shows up as a table privilege; column grants do not.
+    const { rows } = await t.root.query(
+      `select table_schema, table_name, privilege_type
+         from information_schema.role_table_grants
+        where grantee = $1 and privilege_type in ('INSERT', 'UPDATE')`,
+      [t.db.roles.visitor],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("documents every exposed table, column and function", async () => {
+    const { rows } = await t.root.query(
+      `select format('%I.%I', n.nspname, c.relname) as object
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'app_public' and c.relkind in ('r', 'p', 'v') and obj_description(c.oid, 'pg_class') is null
+       union all
+       select format('%I.%I.%I', n.nspname, c.relname, a.attname)
+         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'app_public' and c.relkind in ('r', 'p', 'v') and a.attnum > 0 and not a.attisdropped
+          and col_description(c.oid, a.attnum) is null
+       union all
+       select p.oid::regprocedure::text
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'app_public' and obj_description(p.oid, 'pg_proc') is null`,
+    );
+    expect(rows).toEqual([]);
+  });
+});

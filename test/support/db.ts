@@ -1,0 +1,118 @@
+/**
+ * Per-file databases: each test file clones the run's migrated template, so files
+ * run in parallel without seeing each other's rows. Helpers act as a tenant the
+ * way the API does: inside a transaction, `set local role` to the visitor and the
+ * JWT claims as local settings. Tests that only read or that expect failures run
+ * in a transaction that is rolled back.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, inject } from "vitest";
+import { cloneDatabase, dropDatabase, type ScratchDatabase } from "../../src/db/scratch.ts";
+
+export interface TestDb {
+  db: ScratchDatabase;
+  /** Superuser pool on this file's database (bypasses RLS: for setup and checks). */
+  root: pg.Pool;
+}
+
+export function useTestDatabase(): TestDb {
+  const ctx = {} as TestDb;
+  beforeAll(async () => {
+    const template = inject("template");
+    const db = await cloneDatabase(template, `${template.name}_${randomBytes(4).toString("hex")}`);
+    ctx.db = db;
+    ctx.root = new pg.Pool({ connectionString: db.rootDbUrl, max: 4 });
+  });
+  afterAll(async () => {
+    await ctx.root?.end();
+    if (ctx.db) await dropDatabase(ctx.db.rootUrl, ctx.db.name);
+  });
+  return ctx;
+}
+
+export interface Actor {
+  orgId?: string | null;
+  userId?: string | null;
+  sub?: string;
+}
+
+/**
+ * Runs `fn` in a transaction as the visitor acting for `actor`, then rolls back
+ * unless `commit` is set. Errors propagate (with their SQLSTATE in `code`).
+ */
+export async function asActor<T>(
+  t: TestDb,
+  actor: Actor | null,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  { commit = false } = {},
+): Promise<T> {
+  const client = await t.root.connect();
+  try {
+    await client.query("begin");
+    await client.query("select set_config('role', $1, true)", [t.db.roles.visitor]);
+    if (actor) {
+      await client.query(
+        `select set_config('jwt.claims.sub', $1, true), set_config('jwt.claims.org_id', $2, true),
+                set_config('jwt.claims.user_id', $3, true)`,
+        [actor.sub ?? "test", actor.orgId ?? "", actor.userId ?? ""],
+      );
+    }
+    const result = await fn(client);
+    await client.query(commit ? "commit" : "rollback");
+    return result;
+  } catch (e) {
+    await client.query("rollback").catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+export interface OrgFixture {
+  orgId: string;
+  users: Record<"owner" | "admin" | "member" | "viewer", string>;
+}
+
+/** Creates an organization with one user of each role, through the real functions. */
+export async function createOrg(t: TestDb, slug: string): Promise<OrgFixture> {
+  const owner = await asActor(
+    t,
+    { sub: `${slug}-owner` },
+    async (c) =>
+      (
+        await c.query<{ organization_id: string; id: string }>(
+          "select organization_id, id from app_public.create_organization($1, $1, 'Owner', $2)",
+          [slug, `owner@${slug}.test`],
+        )
+      ).rows[0]!,
+    { commit: true },
+  );
+  const users = { owner: owner.id } as OrgFixture["users"];
+  for (const role of ["admin", "member", "viewer"] as const) {
+    users[role] = await asActor(
+      t,
+      { orgId: owner.organization_id, userId: owner.id },
+      async (c) =>
+        (
+          await c.query<{ id: string }>("select id from app_public.add_user($1, $2, $3)", [
+            `${role}@${slug}.test`,
+            `${role} of ${slug}`,
+            role,
+          ])
+        ).rows[0]!.id,
+      { commit: true },
+    );
+  }
+  return { orgId: owner.organization_id, users };
+}
+
+/** The SQLSTATE a promise rejects with (fails the test if it resolves). */
+export async function sqlstate(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    return String((e as { code?: unknown }).code);
+  }
+  throw new Error("expected the statement to fail, but it succeeded");
+}
