@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     env: { GRAPHILE_ENV: "test", NODE_ENV: "test" },
+    // The JSON report lets .ci/run print one closing "N passed, N failed" line.
+    reporters: ["default", "json"],
+    outputFile: { json: ".data/reports/vitest.json" },
   },
 });
