@@ -185,6 +185,9 @@ begin
     raise exception 'A tenant id is required' using errcode = 'FL008',
       hint = 'Pass the organization id the job acts for.';
   end if;
+  if not exists (select 1 from app_public.organizations o where o.id = set_current_tenant.org_id) then
+    raise exception 'No organization with id %', set_current_tenant.org_id using errcode = 'FL003';
+  end if;
   perform pg_catalog.set_config('jwt.claims.org_id', set_current_tenant.org_id::text, true);
   perform pg_catalog.set_config('jwt.claims.user_id', '', true);
   perform pg_catalog.set_config('jwt.claims.role', '', true);
@@ -222,13 +225,51 @@ $$;
 COMMENT ON FUNCTION app_private.tg__timestamps() IS 'Trigger function: sets created_at on insert and updated_at on every write.';
 
 --
+-- Name: tg_organizations__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_organizations__validate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Definer: a slug is unique across all organizations, which the caller cannot see.
+begin
+  if tg_op = 'INSERT' or new.name is distinct from old.name then
+    if pg_catalog.length(pg_catalog.btrim(coalesce(new.name, ''))) not between 1 and 200 then
+      raise exception 'An organization needs a name of 1 to 200 characters' using errcode = 'FL005';
+    end if;
+    new.name := pg_catalog.btrim(new.name);
+  end if;
+  if tg_op = 'INSERT' or new.slug is distinct from old.slug then
+    if new.slug is null or new.slug !~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' then
+      raise exception 'The slug "%" is not valid', new.slug
+        using errcode = 'FL005',
+              hint = 'Use 1 to 63 lowercase letters, digits and inner hyphens, like "acme-labs".';
+    end if;
+    if exists (select 1 from app_public.organizations o where o.slug = new.slug and o.id <> new.id) then
+      raise exception 'The slug "%" is already taken', new.slug
+        using errcode = 'FL006', hint = 'Choose another slug.';
+    end if;
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: FUNCTION tg_organizations__validate(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_organizations__validate() IS 'Trigger function: validates an organization''s name and slug with FL005/FL006.';
+
+--
 -- Name: tg_users__keep_an_owner(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.tg_users__keep_an_owner() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+-- Definer: the check must see all of the organization's users, not what RLS shows the caller.
 declare
   v_org uuid;
 begin
@@ -431,7 +472,7 @@ Changes a user''s role in the current organization (admins and owners; only owne
 CREATE FUNCTION app_public.create_organization(name text, slug text, owner_name text, owner_email text) RETURNS app_public.users
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    AS $$
 -- Definer: the visitor has no insert grant on organizations or users; this
 -- function is the single, checked path that creates both.
 declare
@@ -442,23 +483,11 @@ begin
     raise exception 'You must be signed in to create an organization'
       using errcode = 'FL001', hint = 'Send a valid token in the Authorization header.';
   end if;
-  if pg_catalog.length(pg_catalog.btrim(coalesce(create_organization.name, ''))) = 0 then
-    raise exception 'An organization needs a name' using errcode = 'FL005';
-  end if;
-  if create_organization.slug is null
-     or create_organization.slug !~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' then
-    raise exception 'The slug "%" is not valid', create_organization.slug
-      using errcode = 'FL005',
-            hint = 'Use 1 to 63 lowercase letters, digits and inner hyphens, like "acme-labs".';
-  end if;
-  if exists (select 1 from app_public.organizations o where o.slug = create_organization.slug) then
-    raise exception 'The slug "%" is already taken', create_organization.slug
-      using errcode = 'FL006', hint = 'Choose another slug.';
-  end if;
+  -- Name and slug are validated by tg_organizations__validate (FL005, FL006).
   perform app_private.assert_valid_user(create_organization.owner_name, create_organization.owner_email);
 
   insert into app_public.organizations (name, slug)
-  values (pg_catalog.btrim(create_organization.name), create_organization.slug)
+  values (create_organization.name, create_organization.slug)
   returning * into v_org;
 
   insert into app_public.users (organization_id, email, name, role)
@@ -468,7 +497,7 @@ begin
 
   return v_user;
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION create_organization(name text, slug text, owner_name text, owner_email text); Type: COMMENT; Schema: app_public; Owner: -
@@ -620,6 +649,11 @@ CREATE FUNCTION app_public.current_user_role() RETURNS app_public.user_role
       when app_public.current_user_id() is null
        and pg_catalog.current_setting('forgeline.service_tenant', true)
            = app_public.current_org_id()::text
+       and pg_catalog.pg_has_role(
+             session_user,
+             (select c.relowner from pg_catalog.pg_class c
+               where c.oid = 'app_public.users'::pg_catalog.regclass),
+             'MEMBER')
       then 'admin'::app_public.user_role
     end
   );
@@ -737,6 +771,12 @@ CREATE TRIGGER _200_keep_an_owner_delete AFTER DELETE ON app_public.users REFERE
 CREATE TRIGGER _200_keep_an_owner_update AFTER UPDATE ON app_public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_users__keep_an_owner();
 
 --
+-- Name: organizations _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE OF name, slug ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__validate();
+
+--
 -- Name: users users_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -771,7 +811,7 @@ CREATE POLICY select_member ON app_public.users FOR SELECT USING (((organization
 -- Name: users update_admin; Type: POLICY; Schema: app_public; Owner: -
 --
 
-CREATE POLICY update_admin ON app_public.users FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+CREATE POLICY update_admin ON app_public.users FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role) AND ((role <> 'owner'::app_public.user_role) OR (( SELECT app_public.current_user_role() AS current_user_role) = 'owner'::app_public.user_role))));
 
 --
 -- Name: organizations update_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -833,6 +873,12 @@ REVOKE ALL ON FUNCTION app_private.set_current_tenant(org_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_organizations__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_organizations__validate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_users__keep_an_owner(); Type: ACL; Schema: app_private; Owner: -

@@ -8,7 +8,7 @@
  * The database and its roles are dropped whatever happens; the exit code is
  * pg_prove's.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -64,20 +64,66 @@ async function hasPgTap(rootUrl: string): Promise<boolean> {
   );
 }
 
-/** pg_prove's exit code; SIGINT/SIGTERM are passed on so cleanup still runs after it exits. */
-function runPgProve(pgProve: string, dbUrl: string): Promise<number> {
-  const args = ["--dbname", dbUrl, "--recurse", "--ext", ".test.sql", "--failures", suitesDir];
+/**
+ * Ctrl-C or SIGTERM while the suites run must not skip the cleanup: the signal is
+ * passed on to pg_prove (if it is running) and the run ends through the usual
+ * `finally` blocks instead of dying on the spot.
+ */
+let interrupted: NodeJS.Signals | undefined;
+let running: ChildProcess | undefined;
+function onSignal(signal: NodeJS.Signals) {
+  if (!interrupted) console.error(`${signal}: stopping, then dropping the scratch database`);
+  interrupted = signal;
+  running?.kill(signal);
+}
+
+/** Every `.test.sql` file under test/db, relative to the project root, sorted. */
+function suiteFiles(): string[] {
+  return fs
+    .readdirSync(path.join(projectRoot, suitesDir), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".test.sql"))
+    .map((file) => path.join(suitesDir, file))
+    .sort();
+}
+
+/**
+ * Streams pg_prove's output; resolves with its exit code. The suites are listed
+ * rather than found with `--recurse --ext .test.sql`: pg_prove hands that suffix
+ * to its pgTAP source handler, which compares it with a file's last extension
+ * only (`.sql`), so every suite would fall through to the Perl handler. With
+ * `--ext .sql` the handler claims them, and _helpers.sql stays out of the list.
+ */
+function runPgProve(pgProve: string, dbUrl: string, files: string[]): Promise<number> {
+  // Extra arguments go to pg_prove: `npm run test:db -- --verbose`.
+  const extra = process.argv.slice(2);
+  const args = ["--dbname", dbUrl, "--ext", ".sql", "--failures", ...extra, ...files];
   const child = spawn(pgProve, args, { cwd: projectRoot, stdio: "inherit" });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on("SIGINT", forward);
-  process.on("SIGTERM", forward);
+  running = child;
   return new Promise<number>((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (code, signal) => {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
-      resolve(code ?? (signal ? 1 : 0));
+    child.once("exit", (code) => {
+      running = undefined;
+      resolve(code ?? 1);
     });
+  });
+}
+
+/**
+ * Waits (up to 5 s) until nothing is connected to `database`. graphile-migrate
+ * keeps its pool open for a moment after migrating and exits the whole process
+ * if `drop database … with (force)` kills that pool's connection, which would
+ * leave the roles behind.
+ */
+async function waitForIdle(rootUrl: string, database: string): Promise<void> {
+  await withClient(rootUrl, async (client) => {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { rowCount } = await client.query(
+        "select 1 from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+        [database],
+      );
+      if (rowCount === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 }
 
@@ -93,16 +139,24 @@ async function runSuites(server: TestServer, pgProve: string): Promise<number> {
     authenticator: `${prefix}_auth`,
     visitor: `${prefix}_visitor`,
   };
+  const files = suiteFiles();
+  if (files.length === 0) throw new Error(`No *.test.sql files under ${suitesDir}`);
   try {
     const db = await createScratchDatabase(server.rootUrl, prefix);
     const helpers = fillPlaceholders(fs.readFileSync(helpersFile, "utf8"), db.name, db.roles);
     await withClient(db.rootDbUrl, async (client) => {
       await client.query("create extension pgtap");
-      await client.query(helpers);
+      await client.query(helpers).catch((error: unknown) => {
+        throw new Error(`${path.join(suitesDir, "_helpers.sql")} failed to install`, {
+          cause: error,
+        });
+      });
     });
-    return await runPgProve(pgProve, db.rootDbUrl);
+    if (interrupted) return 1;
+    return await runPgProve(pgProve, db.rootDbUrl, files);
   } finally {
     try {
+      await waitForIdle(server.rootUrl, prefix);
       await dropDatabase(server.rootUrl, prefix);
       await dropRoles(server.rootUrl, roles);
     } catch (error) {
@@ -114,8 +168,9 @@ async function runSuites(server: TestServer, pgProve: string): Promise<number> {
 
 async function main(): Promise<number> {
   const pgProve = findOnPath("pg_prove");
-  if (!pgProve)
-    return skip("pg_prove is not on PATH (install pg_prove / TAP::Parser::SourceHandler::pgTAP)");
+  if (!pgProve) return skip("pg_prove is not on PATH");
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const server = await startTestServer();
   try {
     if (!(await hasPgTap(server.rootUrl))) return skip("pgTAP is not available on this server");

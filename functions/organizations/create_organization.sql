@@ -25,23 +25,11 @@ begin
     raise exception 'You must be signed in to create an organization'
       using errcode = 'FL001', hint = 'Send a valid token in the Authorization header.';
   end if;
-  if pg_catalog.length(pg_catalog.btrim(coalesce(create_organization.name, ''))) = 0 then
-    raise exception 'An organization needs a name' using errcode = 'FL005';
-  end if;
-  if create_organization.slug is null
-     or create_organization.slug !~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' then
-    raise exception 'The slug "%" is not valid', create_organization.slug
-      using errcode = 'FL005',
-            hint = 'Use 1 to 63 lowercase letters, digits and inner hyphens, like "acme-labs".';
-  end if;
-  if exists (select 1 from app_public.organizations o where o.slug = create_organization.slug) then
-    raise exception 'The slug "%" is already taken', create_organization.slug
-      using errcode = 'FL006', hint = 'Choose another slug.';
-  end if;
+  -- Name and slug are validated by tg_organizations__validate (FL005, FL006).
   perform app_private.assert_valid_user(create_organization.owner_name, create_organization.owner_email);
 
   insert into app_public.organizations (name, slug)
-  values (pg_catalog.btrim(create_organization.name), create_organization.slug)
+  values (create_organization.name, create_organization.slug)
   returning * into v_org;
 
   insert into app_public.users (organization_id, email, name, role)

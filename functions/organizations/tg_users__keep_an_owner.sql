@@ -3,13 +3,16 @@
  * Statement-level, over the transition table of changed users, so a bulk update
  * costs one check per organization touched. Deleting the organization itself
  * cascades to its users; the organization is gone by then and the check lets it
- * through. Works with: app_public.users (_200_keep_an_owner_* triggers),
+ * through. It is a definer so that it sees every owner whoever the caller is
+ * (RLS would otherwise decide what "no owner left" means). Works with: app_public.users (_200_keep_an_owner_* triggers),
  * change_user_role(), remove_user().
  */
 create or replace function app_private.tg_users__keep_an_owner() returns trigger
   language plpgsql volatile
+  security definer
   set search_path = pg_catalog, pg_temp
 as $$
+-- Definer: the check must see all of the organization's users, not what RLS shows the caller.
 declare
   v_org uuid;
 begin

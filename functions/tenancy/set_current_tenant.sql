@@ -15,6 +15,9 @@ begin
     raise exception 'A tenant id is required' using errcode = 'FL008',
       hint = 'Pass the organization id the job acts for.';
   end if;
+  if not exists (select 1 from app_public.organizations o where o.id = set_current_tenant.org_id) then
+    raise exception 'No organization with id %', set_current_tenant.org_id using errcode = 'FL003';
+  end if;
   perform pg_catalog.set_config('jwt.claims.org_id', set_current_tenant.org_id::text, true);
   perform pg_catalog.set_config('jwt.claims.user_id', '', true);
   perform pg_catalog.set_config('jwt.claims.role', '', true);

@@ -1,5 +1,5 @@
 --! Previous: -
---! Hash: sha1:fbd66b447d563c923604927743271d35ddf82f77
+--! Hash: sha1:956bc308d9c175613377e75139063edc38d9b535
 --! Message: Foundation: schemas, tenancy, organizations and users
 
 -- Foundation: schemas, tenancy helpers, organizations and users.
@@ -106,6 +106,46 @@ alter table app_public.organizations enable row level security;
 create trigger _100_timestamps
   before insert or update on app_public.organizations
   for each row execute function app_private.tg__timestamps();
+--! Included organizations/tg_organizations__validate.sql
+/*
+ * tg_organizations__validate: clear, coded errors for an organization's name and
+ * slug, on every path that writes them (create_organization and the owner's
+ * direct updates through updateOrganization). The check constraints and the
+ * unique index stay as the last line of defence (and catch concurrent races).
+ */
+create or replace function app_private.tg_organizations__validate() returns trigger
+  language plpgsql volatile
+  security definer
+  set search_path = pg_catalog, pg_temp
+as $$
+-- Definer: a slug is unique across all organizations, which the caller cannot see.
+begin
+  if tg_op = 'INSERT' or new.name is distinct from old.name then
+    if pg_catalog.length(pg_catalog.btrim(coalesce(new.name, ''))) not between 1 and 200 then
+      raise exception 'An organization needs a name of 1 to 200 characters' using errcode = 'FL005';
+    end if;
+    new.name := pg_catalog.btrim(new.name);
+  end if;
+  if tg_op = 'INSERT' or new.slug is distinct from old.slug then
+    if new.slug is null or new.slug !~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' then
+      raise exception 'The slug "%" is not valid', new.slug
+        using errcode = 'FL005',
+              hint = 'Use 1 to 63 lowercase letters, digits and inner hyphens, like "acme-labs".';
+    end if;
+    if exists (select 1 from app_public.organizations o where o.slug = new.slug and o.id <> new.id) then
+      raise exception 'The slug "%" is already taken', new.slug
+        using errcode = 'FL006', hint = 'Choose another slug.';
+    end if;
+  end if;
+  return new;
+end;
+$$;
+comment on function app_private.tg_organizations__validate() is
+  E'Trigger function: validates an organization''s name and slug with FL005/FL006.';
+--! EndIncluded organizations/tg_organizations__validate.sql
+create trigger _200_validate
+  before insert or update of name, slug on app_public.organizations
+  for each row execute function app_private.tg_organizations__validate();
 
 comment on table app_public.organizations is
   E'@behavior -insert\nA tenant: every other row belongs to exactly one organization. Created with `createOrganization`.';
@@ -147,13 +187,16 @@ create trigger _100_timestamps
  * Statement-level, over the transition table of changed users, so a bulk update
  * costs one check per organization touched. Deleting the organization itself
  * cascades to its users; the organization is gone by then and the check lets it
- * through. Works with: app_public.users (_200_keep_an_owner_* triggers),
+ * through. It is a definer so that it sees every owner whoever the caller is
+ * (RLS would otherwise decide what "no owner left" means). Works with: app_public.users (_200_keep_an_owner_* triggers),
  * change_user_role(), remove_user().
  */
 create or replace function app_private.tg_users__keep_an_owner() returns trigger
   language plpgsql volatile
+  security definer
   set search_path = pg_catalog, pg_temp
 as $$
+-- Definer: the check must see all of the organization's users, not what RLS shows the caller.
 declare
   v_org uuid;
 begin
@@ -204,7 +247,10 @@ comment on column app_public.users.updated_at is E'When the user was last change
  * current_user_role(): the role the current request holds in the current
  * organization. It is the role stored on the user's row (not the token's claim),
  * so changes apply immediately. Trusted code that set the tenant through
- * app_private.set_current_tenant() acts as 'admin' inside that one tenant.
+ * app_private.set_current_tenant() acts as 'admin' inside that one tenant; that
+ * branch holds only for sessions logged in as the schema's owner (the worker),
+ * so a request, which logs in as the authenticator, can never take it even if
+ * the setting were forged.
  * Works with: app_public.users, app_private.set_current_tenant(), every policy.
  */
 create or replace function app_public.current_user_role() returns app_public.user_role
@@ -223,6 +269,11 @@ as $$
       when app_public.current_user_id() is null
        and pg_catalog.current_setting('forgeline.service_tenant', true)
            = app_public.current_org_id()::text
+       and pg_catalog.pg_has_role(
+             session_user,
+             (select c.relowner from pg_catalog.pg_class c
+               where c.oid = 'app_public.users'::pg_catalog.regclass),
+             'MEMBER')
       then 'admin'::app_public.user_role
     end
   );
@@ -247,6 +298,9 @@ begin
   if set_current_tenant.org_id is null then
     raise exception 'A tenant id is required' using errcode = 'FL008',
       hint = 'Pass the organization id the job acts for.';
+  end if;
+  if not exists (select 1 from app_public.organizations o where o.id = set_current_tenant.org_id) then
+    raise exception 'No organization with id %', set_current_tenant.org_id using errcode = 'FL003';
   end if;
   perform pg_catalog.set_config('jwt.claims.org_id', set_current_tenant.org_id::text, true);
   perform pg_catalog.set_config('jwt.claims.user_id', '', true);
@@ -339,6 +393,8 @@ create policy update_self on app_public.users for update using (
 create policy update_admin on app_public.users for update using (
   organization_id = (select app_public.current_org_id())
   and (select app_public.current_user_role()) >= 'admin'
+  -- Owners' profiles (and so their external ids) are edited by owners only.
+  and (role <> 'owner' or (select app_public.current_user_role()) = 'owner')
 );
 grant select on app_public.users to :DATABASE_VISITOR;
 grant update (name, external_ids, settings) on app_public.users to :DATABASE_VISITOR;
@@ -374,23 +430,11 @@ begin
     raise exception 'You must be signed in to create an organization'
       using errcode = 'FL001', hint = 'Send a valid token in the Authorization header.';
   end if;
-  if pg_catalog.length(pg_catalog.btrim(coalesce(create_organization.name, ''))) = 0 then
-    raise exception 'An organization needs a name' using errcode = 'FL005';
-  end if;
-  if create_organization.slug is null
-     or create_organization.slug !~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' then
-    raise exception 'The slug "%" is not valid', create_organization.slug
-      using errcode = 'FL005',
-            hint = 'Use 1 to 63 lowercase letters, digits and inner hyphens, like "acme-labs".';
-  end if;
-  if exists (select 1 from app_public.organizations o where o.slug = create_organization.slug) then
-    raise exception 'The slug "%" is already taken', create_organization.slug
-      using errcode = 'FL006', hint = 'Choose another slug.';
-  end if;
+  -- Name and slug are validated by tg_organizations__validate (FL005, FL006).
   perform app_private.assert_valid_user(create_organization.owner_name, create_organization.owner_email);
 
   insert into app_public.organizations (name, slug)
-  values (pg_catalog.btrim(create_organization.name), create_organization.slug)
+  values (create_organization.name, create_organization.slug)
   returning * into v_org;
 
   insert into app_public.users (organization_id, email, name, role)

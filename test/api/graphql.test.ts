@@ -271,16 +271,28 @@ describe("GraphQL over HTTP", () => {
       expect(lastOwner.body.errors?.[0]?.extensions?.code).toBe("FL004");
     });
 
+    it("validates direct organization updates with registered codes", async () => {
+      const update = async (slug: string) =>
+        gql(
+          ctx,
+          `mutation($id: UUID!, $slug: String!) { updateOrganization(input: { rowId: $id, patch: { slug: $slug } }) { organization { slug } } }`,
+          { id: a.orgId, slug },
+          await tokenFor(a, "owner"),
+        );
+      expect((await update("api-b")).body.errors?.[0]?.extensions?.code).toBe("FL006");
+      expect((await update("Not A Slug")).body.errors?.[0]?.extensions?.code).toBe("FL005");
+    });
+
     it("passes constraint violations through with their SQLSTATE", async () => {
       const res = await gql(
         ctx,
-        `mutation($id: UUID!) { updateOrganization(input: { rowId: $id, patch: { slug: "api-b" } }) { organization { slug } } }`,
-        { id: a.orgId },
-        await tokenFor(a, "owner"),
+        `mutation($org: UUID!, $id: UUID!) { updateUser(input: { organizationId: $org, rowId: $id, patch: { settings: [1, 2] } }) { user { settings } } }`,
+        { org: a.orgId, id: a.users.member },
+        await tokenFor(a, "member"),
       );
       expect(res.body.errors?.[0]?.extensions).toMatchObject({
-        code: "23505",
-        reason: "UNIQUE_VIOLATION",
+        code: "23514",
+        reason: "CHECK_VIOLATION",
       });
     });
 

@@ -62,7 +62,8 @@ begin
     from app_public.users u
     join app_public.organizations o on o.id = u.organization_id
    where o.slug = user_id.slug
-     and u.email = (user_id.role || '@' || user_id.slug || '.test')::public.citext;
+     -- operator(public.=): with this search_path a bare `=` would compare citext as text.
+     and u.email operator(public.=) (user_id.role || '@' || user_id.slug || '.test')::public.citext;
   if v_id is null then
     raise exception 'tests.user_id: no user %@%.test', user_id.role, user_id.slug;
   end if;
@@ -167,5 +168,5 @@ comment on function tests.clear_authentication() is
   E'Back to the session''s own (superuser) role with every claim cleared.';
 
 revoke all on all functions in schema tests from public;
-grant usage on schema tests to :DATABASE_VISITOR, :DATABASE_OWNER;
+grant usage on schema tests to :DATABASE_VISITOR;
 grant execute on all functions in schema tests to :DATABASE_VISITOR;

@@ -4,6 +4,7 @@
  * is asserted by outcome and, for refusals, by error code.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import pg from "pg";
 import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
 
 type Role = "owner" | "admin" | "member" | "viewer";
@@ -85,6 +86,25 @@ describe("role matrix", () => {
       ),
     );
     expect(results).toEqual(["ok:1", "ok:1", "ok:0", "ok:0"]);
+  });
+
+  it("lets only owners edit an owner's profile", async () => {
+    const edit =
+      'update app_public.users set external_ids = \'{"github": "1"}\' where organization_id = $1 and id = $2';
+    expect(await attempt("admin", edit, [org.orgId, org.users.owner])).toBe("ok:0");
+    await asActor(
+      t,
+      as("owner"),
+      (c) => c.query("select app_public.add_user('second@x.test', 'Second', 'owner')"),
+      {
+        commit: true,
+      },
+    );
+    const second = await t.root.query<{ id: string }>(
+      "select id from app_public.users where organization_id = $1 and email = 'second@x.test'",
+      [org.orgId],
+    );
+    expect(await attempt("owner", edit, [org.orgId, second.rows[0]!.id])).toBe("ok:1");
   });
 
   it("never lets a visitor write role, email or ids directly", async () => {
@@ -243,6 +263,28 @@ describe("role matrix", () => {
       );
       expect(r.rows[0]).toEqual({ role: "admin", users: 4, others: 0 });
       await client.query("rollback");
+      // The same settings forged in a request's session (the authenticator's) grant nothing.
+      const api = new pg.Client({ connectionString: t.db.authUrl });
+      await api.connect();
+      try {
+        await api.query("begin");
+        await api.query(`set local role ${api.escapeIdentifier(t.db.roles.visitor)}`);
+        await api.query(
+          "select set_config('jwt.claims.org_id', $1, true), set_config('forgeline.service_tenant', $1, true)",
+          [org.orgId],
+        );
+        const forged = await api.query("select app_public.current_user_role()::text as role");
+        expect(forged.rows).toEqual([{ role: null }]);
+      } finally {
+        await api.end();
+      }
+      expect(
+        await sqlstate(
+          client.query(
+            "select app_private.set_current_tenant('00000000-0000-4000-8000-000000000000')",
+          ),
+        ),
+      ).toBe("FL003");
       expect(
         await sqlstate(
           asActor(t, as("owner"), (c) =>
