@@ -504,7 +504,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.create_organization(name text, slug text, owner_name text, owner_email text) IS '@resultFieldName user
-Creates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `id`.';
+Creates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `rowId`.';
 
 --
 -- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: -

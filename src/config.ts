@@ -49,7 +49,6 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -150,12 +149,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (env.JWT_PUBLIC_KEY && env.JWT_ALGORITHM === "HS256") {
     throw new ConfigError("JWT_ALGORITHM", "must be RS256 or ES256 with JWT_PUBLIC_KEY");
-  }
-  if (env.NODE_ENV === "production" && keySources.length === 0) {
-    throw new ConfigError(
-      "JWT_SECRET",
-      "is required in production (or JWT_PUBLIC_KEY / JWT_JWKS_URL)",
-    );
   }
 
   return {

@@ -40,7 +40,9 @@ export async function runForgeline(
     }
   };
   try {
-    const resolved = await resolveDatabase(config, (line) => console.error(`[postgres] ${line}`));
+    const resolved = await resolveDatabase(config, (line) => console.error(`[postgres] ${line}`), {
+      setup: options.migrate,
+    });
     if (resolved.embedded) {
       const embedded = resolved.embedded;
       cleanups.push(() => embedded.stop());
@@ -100,7 +102,7 @@ export function stopOnSignals(running: Running): Promise<void> {
         process.exit(130);
       }
       stopping = true;
-      log(`${signal} received: stopping (worker finishes running jobs, then the database stops)`);
+      log(`${signal} received: stopping (in-flight requests and jobs finish first)`);
       running.stop().then(
         () => {
           log("stopped cleanly");

@@ -3,7 +3,7 @@
  * hold a verified token (any `sub`); it does not need, and usually will not have,
  * an organization yet. The caller becomes the organization's first owner, with
  * the given name and email. Returns that owner's user row: its organizationId
- * and id are what the caller's next token carries.
+ * and id (`rowId` in GraphQL) are what the caller's next token carries.
  */
 create or replace function app_public.create_organization(
   name text,
@@ -41,4 +41,4 @@ begin
 end;
 $$;
 comment on function app_public.create_organization(text, text, text, text) is
-  E'@resultFieldName user\nCreates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `id`.';
+  E'@resultFieldName user\nCreates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `rowId`.';

@@ -1,5 +1,5 @@
 --! Previous: -
---! Hash: sha1:956bc308d9c175613377e75139063edc38d9b535
+--! Hash: sha1:44f299d37011a4b3f62e556bfadcb60cfcc09428
 --! Message: Foundation: schemas, tenancy, organizations and users
 
 -- Foundation: schemas, tenancy helpers, organizations and users.
@@ -408,7 +408,7 @@ grant update (name, external_ids, settings) on app_public.users to :DATABASE_VIS
  * hold a verified token (any `sub`); it does not need, and usually will not have,
  * an organization yet. The caller becomes the organization's first owner, with
  * the given name and email. Returns that owner's user row: its organizationId
- * and id are what the caller's next token carries.
+ * and id (`rowId` in GraphQL) are what the caller's next token carries.
  */
 create or replace function app_public.create_organization(
   name text,
@@ -446,7 +446,7 @@ begin
 end;
 $$;
 comment on function app_public.create_organization(text, text, text, text) is
-  E'@resultFieldName user\nCreates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `id`.';
+  E'@resultFieldName user\nCreates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `rowId`.';
 --! EndIncluded organizations/create_organization.sql
 --! Included organizations/add_user.sql
 /*

@@ -11,7 +11,9 @@ import { log } from "../runtime.ts";
 
 export async function migrateCommand(): Promise<void> {
   const config = loadConfig();
-  const resolved = await resolveDatabase(config, (line) => console.error(`[postgres] ${line}`));
+  const resolved = await resolveDatabase(config, (line) => console.error(`[postgres] ${line}`), {
+    setup: true,
+  });
   try {
     const db = resolved.database;
     await migrateDatabase({

@@ -9,9 +9,11 @@ export async function startCommand(options: RunOptions): Promise<void> {
     log(`GraphQL API: ${api.url}/graphql`);
     if (running.config.graphiql) log(`Ruru (GraphiQL): ${api.url}/graphiql`);
     log(`health: ${api.url}/healthz  readiness: ${api.url}/readyz`);
-    log(
-      "mint a development token: npm run token -- --org <org-id> --user <user-id>  (no flags: a token for createOrganization)",
-    );
+    if (resolved.embedded || running.config.env.JWT_SECRET) {
+      log(
+        "mint a development token: npm run token -- --org <org-id> --user <user-id>  (no flags: a token for createOrganization)",
+      );
+    }
   }
   if (running.worker) log(`worker running (concurrency ${running.config.env.WORKER_CONCURRENCY})`);
   await stopOnSignals(running);

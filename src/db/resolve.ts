@@ -55,17 +55,24 @@ export interface ResolvedDatabase {
 export async function resolveDatabase(
   config: Config,
   log: (line: string) => void,
+  { setup }: { setup: boolean },
 ): Promise<ResolvedDatabase> {
   if (config.database) {
-    if (config.database.rootUrl) {
+    // Only the commands that migrate prepare roles and extensions; serve and worker
+    // never need superuser access, even when ROOT_DATABASE_URL is in their environment.
+    if (setup && config.database.rootUrl) {
+      const db = config.database;
+      const passwordOf = (url: string) => decodeURIComponent(new URL(url).password) || undefined;
       await setupDatabase({
-        rootUrl: config.database.rootUrl,
-        database: decodeURIComponent(new URL(config.database.ownerUrl).pathname.slice(1)),
+        rootUrl: db.rootUrl!,
+        database: decodeURIComponent(new URL(db.ownerUrl).pathname.slice(1)),
         roles: {
-          owner: config.database.ownerRole,
-          authenticator: config.database.authenticatorRole,
-          visitor: config.database.visitorRole,
+          owner: db.ownerRole,
+          authenticator: db.authenticatorRole,
+          visitor: db.visitorRole,
         },
+        ownerPassword: passwordOf(db.ownerUrl),
+        authenticatorPassword: passwordOf(db.authUrl),
       });
     }
     return { database: config.database };
