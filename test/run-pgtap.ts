@@ -19,6 +19,7 @@ import {
   dropDatabase,
   dropRoles,
   scratchPrefix,
+  waitForIdle,
 } from "../src/db/scratch.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
@@ -105,25 +106,6 @@ function runPgProve(pgProve: string, dbUrl: string, files: string[]): Promise<nu
       running = undefined;
       resolve(code ?? 1);
     });
-  });
-}
-
-/**
- * Waits (up to 5 s) until nothing is connected to `database`. graphile-migrate
- * keeps its pool open for a moment after migrating and exits the whole process
- * if `drop database … with (force)` kills that pool's connection, which would
- * leave the roles behind.
- */
-async function waitForIdle(rootUrl: string, database: string): Promise<void> {
-  await withClient(rootUrl, async (client) => {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { rowCount } = await client.query(
-        "select 1 from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
-        [database],
-      );
-      if (rowCount === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   });
 }
 

@@ -59,7 +59,28 @@ export async function createScratchDatabase(
   });
   const db = { ...base, ...urlsFor(base) };
   await migrateDatabase({ ownerUrl: db.ownerUrl, rootUrl: db.rootDbUrl, roles, quiet: true });
+  // graphile-migrate keeps its pool open briefly after migrating: a clone of this
+  // database (or a forced drop) must wait for it to go.
+  await waitForIdle(rootUrl, db.name);
   return db;
+}
+
+/** Waits (up to 5 s) until nobody else is connected to `database`. */
+export async function waitForIdle(rootUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: rootUrl });
+  await client.connect();
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { rowCount } = await client.query(
+        "select 1 from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+        [database],
+      );
+      if (rowCount === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 /** A copy of `template` (which must have no open connections). */

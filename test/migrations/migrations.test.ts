@@ -8,7 +8,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import pg from "pg";
-import { createScratchDatabase, dropDatabase, dropRoles, scratchPrefix, type ScratchDatabase } from "../../src/db/scratch.ts";
+import {
+  createScratchDatabase,
+  dropDatabase,
+  dropRoles,
+  scratchPrefix,
+  waitForIdle,
+  type ScratchDatabase,
+} from "../../src/db/scratch.ts";
 import { migrateDatabase, resetDatabase, migrateSettings, latestCommittedHash } from "../../src/db/migrate.ts";
 import {
   dumpSchemaGraphql,
@@ -52,6 +59,7 @@ describe("migrations", () => {
   });
   afterAll(async () => {
     if (!db) return;
+    await waitForIdle(rootUrl(), db.name);
     for (const name of [db.name, `${db.name}_shadow`]) await dropDatabase(rootUrl(), name);
     await dropRoles(rootUrl(), db.roles);
   });

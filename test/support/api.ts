@@ -4,7 +4,8 @@
  * `forgeline token` command uses.
  */
 import { afterAll, beforeAll } from "vitest";
-import pg from "pg";
+import type pg from "pg";
+import { makePool } from "../../src/db/pools.ts";
 import { makeVerifier, mintToken, type MintOptions } from "../../src/server/auth.ts";
 import { startApiServer, type ApiServer } from "../../src/server/http.ts";
 import { latestCommittedHash } from "../../src/db/migrate.ts";
@@ -23,7 +24,7 @@ export interface TestApi {
 export function useApi(t: TestDb): TestApi {
   const ctx = { errors: [] as unknown[] } as TestApi;
   beforeAll(async () => {
-    ctx.pool = new pg.Pool({ connectionString: t.db.authUrl, max: 5 });
+    ctx.pool = makePool(t.db.authUrl, 5, "test-api");
     ctx.api = await startApiServer({
       pool: ctx.pool,
       visitorRole: t.db.roles.visitor,
