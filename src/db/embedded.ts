@@ -131,7 +131,24 @@ export class EmbeddedPostgres {
     if (!fs.existsSync(path.join(this.pgData, "PG_VERSION"))) {
       await this.initdb(bins, runAs);
     }
+    await this.stopLeftover();
     await this.launch(bins, runAs);
+  }
+
+  /**
+   * A previous run that died without stopping leaves its server running on this
+   * data folder (postmaster.pid names it): shut it down cleanly before starting.
+   */
+  private async stopLeftover(): Promise<void> {
+    const pidFile = path.join(this.pgData, "postmaster.pid");
+    if (!fs.existsSync(pidFile)) return;
+    const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+    this.log(`a server left by an earlier run (pid ${pid}) still uses ${this.pgData}: stopping it`);
+    process.kill(pid, "SIGINT");
+    for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid))
+      throw new Error(`The earlier server (pid ${pid}) did not stop; stop it and try again`);
   }
 
   private async initdb(bins: Binaries, runAs: RunAs | undefined): Promise<void> {
@@ -237,6 +254,15 @@ export class EmbeddedPostgres {
     );
     await Promise.race([this.exited, timeout]);
     this.child = undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
