@@ -46,6 +46,8 @@ const envSchema = z.object({
   JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).optional(),
   JWT_ISSUER: z.string().min(1).default("forgeline"),
   JWT_AUDIENCE: z.string().min(1).default("forgeline"),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
