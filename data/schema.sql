@@ -117,6 +117,42 @@ $$;
 COMMENT ON FUNCTION app_hidden.current_migration() IS 'The hash of the newest applied committed migration (for the readiness probe).';
 
 --
+-- Name: apply_retention(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_retention() RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_part record;
+begin
+  for v_part in
+    select p.table_name::regclass as parent, c.oid::regclass as part, c.relname,
+           pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') as month
+      from app_private.partitioned_tables p
+      join pg_catalog.pg_inherits h on h.inhparent = p.table_name
+      join pg_catalog.pg_class c on c.oid = h.inhrelid
+     where p.retention is not null
+       and c.relname ~ '_p[0-9]{6}$'
+       and (pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') + interval '1 month')
+           <= (pg_catalog.now() at time zone 'UTC') - p.retention
+     order by 4
+  loop
+    execute pg_catalog.format('alter table %s detach partition %s', v_part.parent, v_part.part);
+    execute pg_catalog.format('drop table %s', v_part.part);
+    return next pg_catalog.format('dropped app_partitions.%I', v_part.relname);
+  end loop;
+end;
+$_$;
+
+--
+-- Name: FUNCTION apply_retention(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.apply_retention() IS 'Detaches and drops whole partitions older than each registered table''s retention; returns what it dropped.';
+
+--
 -- Name: assert_valid_user(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -142,6 +178,188 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_private.assert_valid_user(name text, email text) IS 'Raises FL005 for an empty name or a malformed email address.';
+
+--
+-- Name: charge_request(uuid, text, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) RETURNS TABLE(allowed boolean, retry_after_ms integer, lim integer, remaining integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: the authenticator may charge a bucket, not read or write the table.
+declare
+  v_limit integer;
+  v_rate double precision;
+  v_now timestamptz := pg_catalog.clock_timestamp();
+  v_tokens double precision;
+  v_seen timestamptz;
+begin
+  if charge_request.org_id is null then
+    v_limit := charge_request.anonymous_per_minute;
+  else
+    select case when pg_catalog.jsonb_typeof(o.settings #> '{rate_limit,requests_per_minute}') = 'number'
+                 and (o.settings #>> '{rate_limit,requests_per_minute}')::numeric between 1 and 1000000000
+                then (o.settings #>> '{rate_limit,requests_per_minute}')::numeric::integer end
+      into v_limit
+      from app_public.organizations o where o.id = charge_request.org_id;
+    v_limit := coalesce(v_limit, charge_request.default_per_minute);
+  end if;
+  v_rate := v_limit / 60.0;
+
+  insert into app_private.rate_limit_buckets as b (key, tokens, updated_at)
+  values (charge_request.key, v_limit - 1, v_now)
+  on conflict on constraint rate_limit_buckets_pkey do update
+     set tokens = least(v_limit::double precision,
+                        b.tokens + greatest(0, extract(epoch from v_now - b.updated_at)) * v_rate) - 1,
+         updated_at = greatest(b.updated_at, v_now)
+   where least(v_limit::double precision,
+               b.tokens + greatest(0, extract(epoch from v_now - b.updated_at)) * v_rate) >= 1
+  returning b.tokens into v_tokens;
+  if v_tokens is not null then
+    return query select true, 0, v_limit, greatest(0, pg_catalog.floor(v_tokens))::integer;
+    return;
+  end if;
+
+  select b.tokens, b.updated_at into v_tokens, v_seen
+    from app_private.rate_limit_buckets b where b.key = charge_request.key;
+  v_tokens := least(v_limit::double precision, v_tokens + greatest(0, extract(epoch from v_now - v_seen)) * v_rate);
+  return query select false, greatest(1, pg_catalog.ceil((1 - v_tokens) / v_rate * 1000))::integer, v_limit, 0;
+end;
+$$;
+
+--
+-- Name: FUNCTION charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) IS 'Takes one request from the key''s token bucket; says whether it was allowed and when to retry.';
+
+--
+-- Name: enable_audit(regclass, text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.enable_audit(target regclass, omit text[] DEFAULT '{updated_at,created_at}'::text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_org_column text;
+  v_keys text;
+  v_args text;
+begin
+  select case when exists (select 1 from pg_catalog.pg_attribute a
+                            where a.attrelid = enable_audit.target and a.attname = 'organization_id'
+                              and not a.attisdropped)
+              then 'organization_id' else 'id' end
+    into v_org_column;
+  select pg_catalog.string_agg(a.attname, ',' order by k.ord)
+    into v_keys
+    from pg_catalog.pg_index i
+    cross join lateral pg_catalog.unnest(i.indkey) with ordinality k(attnum, ord)
+    join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+   where i.indrelid = enable_audit.target and i.indisprimary;
+  if v_keys is null then
+    raise exception 'Table % has no primary key to audit by', enable_audit.target using errcode = 'FL005';
+  end if;
+  v_args := pg_catalog.format('%L, %L, %L', v_org_column, v_keys, pg_catalog.array_to_string(enable_audit.omit, ','));
+  execute pg_catalog.format(
+    'create trigger _800_audit_insert after insert on %s referencing new table as new_rows
+       for each statement execute function app_private.tg__audit(%s)', enable_audit.target, v_args);
+  execute pg_catalog.format(
+    'create trigger _800_audit_update after update on %s referencing old table as old_rows new table as new_rows
+       for each statement execute function app_private.tg__audit(%s)', enable_audit.target, v_args);
+  execute pg_catalog.format(
+    'create trigger _800_audit_delete after delete on %s referencing old table as old_rows
+       for each statement execute function app_private.tg__audit(%s)', enable_audit.target, v_args);
+end;
+$$;
+
+--
+-- Name: FUNCTION enable_audit(target regclass, omit text[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.enable_audit(target regclass, omit text[]) IS 'Opts a table into the audit log (one line per table in a migration); `omit` lists columns never recorded.';
+
+--
+-- Name: jsonb_pick(jsonb, text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce(pg_catalog.jsonb_object_agg(k, j -> k), '{}'::jsonb)
+    from pg_catalog.unnest(keys) k;
+$$;
+
+--
+-- Name: FUNCTION jsonb_pick(j jsonb, keys text[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) IS 'The given keys of a JSON object (a row''s key columns, for audit events).';
+
+--
+-- Name: maintain_partitions(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.maintain_partitions() RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_table record;
+  v_month date;
+  v_name text;
+begin
+  for v_table in
+    select p.table_name::regclass as parent, c.relname, p.premake
+      from app_private.partitioned_tables p
+      join pg_catalog.pg_class c on c.oid = p.table_name
+  loop
+    for i in 0 .. v_table.premake loop
+      v_month := (pg_catalog.date_trunc('month', pg_catalog.now() at time zone 'UTC') + pg_catalog.make_interval(months => i))::date;
+      v_name := pg_catalog.format('%s_p%s', v_table.relname, pg_catalog.to_char(v_month, 'YYYYMM'));
+      if pg_catalog.to_regclass(pg_catalog.format('app_partitions.%I', v_name)) is null then
+        execute pg_catalog.format(
+          'create table app_partitions.%I partition of %s for values from (%L) to (%L)',
+          v_name, v_table.parent,
+          (v_month::timestamp at time zone 'UTC'),
+          ((v_month + interval '1 month')::timestamp at time zone 'UTC'));
+        execute pg_catalog.format('alter table app_partitions.%I enable row level security', v_name);
+        return next pg_catalog.format('created app_partitions.%I', v_name);
+      end if;
+    end loop;
+  end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION maintain_partitions(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.maintain_partitions() IS 'Creates the monthly partitions of every registered table for this month and the months ahead; returns what it created.';
+
+--
+-- Name: prune_rate_limit_buckets(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.prune_rate_limit_buckets() RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  -- A bucket idle for an hour is full again: forgetting it changes nothing.
+  with gone as (
+    delete from app_private.rate_limit_buckets b
+     where b.updated_at < pg_catalog.now() - interval '1 hour'
+    returning 1)
+  select pg_catalog.count(*) from gone;
+$$;
+
+--
+-- Name: FUNCTION prune_rate_limit_buckets(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.prune_rate_limit_buckets() IS 'Removes rate-limit buckets idle for an hour (they would be full again); returns how many.';
 
 --
 -- Name: require_role(app_public.user_role); Type: FUNCTION; Schema: app_private; Owner: -
@@ -202,6 +420,68 @@ $$;
 COMMENT ON FUNCTION app_private.set_current_tenant(org_id uuid) IS 'Trusted code only: act for one organization, with no user, for the rest of the transaction.';
 
 --
+-- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: the visitor has no insert grant on audit_events; this is its only writer.
+declare
+  v_org_column text := tg_argv[0];
+  v_keys text[] := pg_catalog.string_to_array(tg_argv[1], ',');
+  v_omit text[] := pg_catalog.string_to_array(coalesce(tg_argv[2], ''), ',');
+  v_user uuid := app_public.current_user_id();
+  v_actor text := coalesce(
+    nullif(pg_catalog.current_setting('forgeline.actor', true), ''),
+    case when v_user is not null then 'user' else 'system' end);
+  v_request text := nullif(pg_catalog.current_setting('forgeline.request_id', true), '');
+  v_table text := pg_catalog.format('%I.%I', tg_table_schema, tg_table_name);
+begin
+  if tg_op = 'INSERT' then
+    insert into app_public.audit_events
+      (organization_id, actor_user_id, actor, action, table_name, row_key, changes, request_id)
+    select (r.j ->> v_org_column)::uuid, v_user, v_actor, 'insert', v_table,
+           app_private.jsonb_pick(r.j, v_keys),
+           (select coalesce(pg_catalog.jsonb_object_agg(e.key, pg_catalog.jsonb_build_object('new', e.value)), '{}')
+              from pg_catalog.jsonb_each(r.j - v_omit) e),
+           v_request
+      from (select pg_catalog.to_jsonb(n) as j from new_rows n) r;
+  elsif tg_op = 'DELETE' then
+    insert into app_public.audit_events
+      (organization_id, actor_user_id, actor, action, table_name, row_key, changes, request_id)
+    select (r.j ->> v_org_column)::uuid, v_user, v_actor, 'delete', v_table,
+           app_private.jsonb_pick(r.j, v_keys),
+           (select coalesce(pg_catalog.jsonb_object_agg(e.key, pg_catalog.jsonb_build_object('old', e.value)), '{}')
+              from pg_catalog.jsonb_each(r.j - v_omit) e),
+           v_request
+      from (select pg_catalog.to_jsonb(o) as j from old_rows o) r;
+  else
+    insert into app_public.audit_events
+      (organization_id, actor_user_id, actor, action, table_name, row_key, changes, request_id)
+    select (n.j ->> v_org_column)::uuid, v_user, v_actor, 'update', v_table, n.k, d.changes, v_request
+      from (select pg_catalog.to_jsonb(x) as j, app_private.jsonb_pick(pg_catalog.to_jsonb(x), v_keys) as k from new_rows x) n
+      join (select pg_catalog.to_jsonb(x) as j, app_private.jsonb_pick(pg_catalog.to_jsonb(x), v_keys) as k from old_rows x) o
+        on o.k operator(pg_catalog.=) n.k
+     cross join lateral (
+       select pg_catalog.jsonb_object_agg(ne.key, pg_catalog.jsonb_build_object('old', oe.value, 'new', ne.value)) as changes
+         from pg_catalog.jsonb_each(n.j - v_omit) ne
+         join pg_catalog.jsonb_each(o.j - v_omit) oe on oe.key = ne.key
+        where oe.value is distinct from ne.value) d
+     where d.changes is not null;  -- an update that changed nothing recordable is no event
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg__audit(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg__audit() IS 'Trigger function: records inserted, updated (changed columns only) and deleted rows in audit_events.';
+
+--
 -- Name: tg__timestamps(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -223,6 +503,27 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tg__timestamps() IS 'Trigger function: sets created_at on insert and updated_at on every write.';
+
+--
+-- Name: tg_audit_events__append_only(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_audit_events__append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  raise exception 'Audit events cannot be changed or deleted'
+    using errcode = 'FL009',
+          hint = 'Old events leave only with their monthly partition (app_private.apply_retention).';
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_audit_events__append_only(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_audit_events__append_only() IS 'Trigger function: refuses update, delete and truncate of audit events, for every role.';
 
 --
 -- Name: tg_organizations__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -666,6 +967,97 @@ $$;
 COMMENT ON FUNCTION app_public.current_user_role() IS 'The role (`owner`, `admin`, `member`, `viewer`) the current user holds in the current organization, read from the user''s row; null when the request is anonymous or not a member.';
 
 --
+-- Name: feature_enabled(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.feature_enabled(name text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_default boolean;
+  v_override boolean;
+begin
+  select f.default_enabled into v_default from app_public.feature_flags f where f.name = feature_enabled.name;
+  if not found then
+    raise exception 'Unknown feature flag "%"', feature_enabled.name using errcode = 'FL010';
+  end if;
+  select o.enabled into v_override
+    from app_public.organization_feature_flags o
+   where o.organization_id = app_public.current_org_id() and o.flag_name = feature_enabled.name;
+  return coalesce(v_override, v_default);
+end;
+$$;
+
+--
+-- Name: FUNCTION feature_enabled(name text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.feature_enabled(name text) IS 'Whether a feature is on for the current organization: its override if set, else the global default. Unknown names raise FL010.';
+
+--
+-- Name: feature_flags; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.feature_flags (
+    name text NOT NULL,
+    description text NOT NULL,
+    default_enabled boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT feature_flags_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+--
+-- Name: TABLE feature_flags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.feature_flags IS '@behavior -insert -update -delete
+A feature that organizations can have on or off; `enabled` is its state for the current organization.';
+
+--
+-- Name: COLUMN feature_flags.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.feature_flags.name IS 'The flag''s name, as `featureEnabled(name:)` takes it.';
+
+--
+-- Name: COLUMN feature_flags.description; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.feature_flags.description IS 'What the flag turns on.';
+
+--
+-- Name: COLUMN feature_flags.default_enabled; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.feature_flags.default_enabled IS 'The state for organizations without an override.';
+
+--
+-- Name: COLUMN feature_flags.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.feature_flags.created_at IS 'When the flag was introduced.';
+
+--
+-- Name: feature_flags_enabled(app_public.feature_flags); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce(
+    (select o.enabled from app_public.organization_feature_flags o
+      where o.organization_id = app_public.current_org_id() and o.flag_name = f.name),
+    f.default_enabled);
+$$;
+
+--
+-- Name: FUNCTION feature_flags_enabled(f app_public.feature_flags); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) IS 'Whether this feature is on for the current organization.';
+
+--
 -- Name: remove_user(uuid); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -707,6 +1099,482 @@ COMMENT ON FUNCTION app_public.remove_user(user_id uuid) IS '@resultFieldName us
 Removes a user from the current organization (admins and owners, or the user themself). Returns the removed user.';
 
 --
+-- Name: set_feature_flag(text, boolean); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_feature_flag(name text, enabled boolean) RETURNS app_public.feature_flags
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: overrides are written only here, after the role check below.
+declare
+  v_flag app_public.feature_flags;
+begin
+  perform app_private.require_role('admin');
+  select * into v_flag from app_public.feature_flags f where f.name = set_feature_flag.name;
+  if not found then
+    raise exception 'Unknown feature flag "%"', set_feature_flag.name using errcode = 'FL010';
+  end if;
+  if set_feature_flag.enabled is null then
+    delete from app_public.organization_feature_flags o
+     where o.organization_id = app_public.current_org_id() and o.flag_name = v_flag.name;
+  else
+    insert into app_public.organization_feature_flags as o (organization_id, flag_name, enabled, updated_by)
+    values (app_public.current_org_id(), v_flag.name, set_feature_flag.enabled, app_public.current_user_id())
+    on conflict (organization_id, flag_name) do update
+      set enabled = excluded.enabled, updated_by = excluded.updated_by
+      where o.enabled is distinct from excluded.enabled;
+  end if;
+  return v_flag;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_feature_flag(name text, enabled boolean); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) IS '@resultFieldName featureFlag
+Turns a feature on or off for the current organization (admins and owners); null returns it to the global default.';
+
+--
+-- Name: audit_events_id_seq; Type: SEQUENCE; Schema: app_private; Owner: -
+--
+
+CREATE SEQUENCE app_private.audit_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: audit_events; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.audit_events (
+    organization_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    id bigint DEFAULT nextval('app_private.audit_events_id_seq'::regclass) NOT NULL,
+    actor_user_id uuid,
+    actor text NOT NULL,
+    action text NOT NULL,
+    table_name text,
+    row_key jsonb DEFAULT '{}'::jsonb NOT NULL,
+    changes jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text,
+    CONSTRAINT audit_events_action_check CHECK ((action ~ '^[a-z][a-z0-9_.]{0,63}$'::text)),
+    CONSTRAINT audit_events_actor_check CHECK ((actor ~ '^[a-z][a-z0-9_-]{0,31}$'::text))
+)
+PARTITION BY RANGE (occurred_at);
+
+--
+-- Name: TABLE audit_events; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.audit_events IS '@behavior -insert -update -delete
+Who changed what in the organization: one event per inserted, updated or deleted row of an audited table, or per named business action. Append-only; admins and owners read it. Order by `OCCURRED_AT_DESC` for newest first.';
+
+--
+-- Name: COLUMN audit_events.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.organization_id IS 'The organization the event belongs to.';
+
+--
+-- Name: COLUMN audit_events.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.occurred_at IS 'When it happened (the transaction''s time).';
+
+--
+-- Name: COLUMN audit_events.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.id IS 'Orders events within the same instant.';
+
+--
+-- Name: COLUMN audit_events.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.actor_user_id IS '@behavior +filterBy
+The user who acted, when a user did.';
+
+--
+-- Name: COLUMN audit_events.actor; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.actor IS 'Who acted: `user`, or trusted code such as `worker`, `webhook`, `system`.';
+
+--
+-- Name: COLUMN audit_events.action; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.action IS '`insert`, `update`, `delete`, or a named business action.';
+
+--
+-- Name: COLUMN audit_events.table_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.table_name IS '@behavior +filterBy
+The table changed, schema-qualified.';
+
+--
+-- Name: COLUMN audit_events.row_key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.row_key IS '@behavior +filterBy
+The changed row''s primary key, e.g. {"organization_id": "…", "id": "…"}.';
+
+--
+-- Name: COLUMN audit_events.changes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.changes IS 'Changed columns: {"column": {"old": …, "new": …}}. Secrets are never recorded.';
+
+--
+-- Name: COLUMN audit_events.request_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_events.request_id IS '@behavior +filterBy
+The API request (x-request-id) that made the change.';
+
+--
+-- Name: audit_events_p202611; Type: TABLE; Schema: app_partitions; Owner: -
+--
+
+CREATE TABLE app_partitions.audit_events_p202611 (
+    organization_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    id bigint DEFAULT nextval('app_private.audit_events_id_seq'::regclass) NOT NULL,
+    actor_user_id uuid,
+    actor text NOT NULL,
+    action text NOT NULL,
+    table_name text,
+    row_key jsonb DEFAULT '{}'::jsonb NOT NULL,
+    changes jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text,
+    CONSTRAINT audit_events_action_check CHECK ((action ~ '^[a-z][a-z0-9_.]{0,63}$'::text)),
+    CONSTRAINT audit_events_actor_check CHECK ((actor ~ '^[a-z][a-z0-9_-]{0,31}$'::text))
+);
+
+--
+-- Name: audit_events_p202612; Type: TABLE; Schema: app_partitions; Owner: -
+--
+
+CREATE TABLE app_partitions.audit_events_p202612 (
+    organization_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    id bigint DEFAULT nextval('app_private.audit_events_id_seq'::regclass) NOT NULL,
+    actor_user_id uuid,
+    actor text NOT NULL,
+    action text NOT NULL,
+    table_name text,
+    row_key jsonb DEFAULT '{}'::jsonb NOT NULL,
+    changes jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text,
+    CONSTRAINT audit_events_action_check CHECK ((action ~ '^[a-z][a-z0-9_.]{0,63}$'::text)),
+    CONSTRAINT audit_events_actor_check CHECK ((actor ~ '^[a-z][a-z0-9_-]{0,31}$'::text))
+);
+
+--
+-- Name: audit_events_p202701; Type: TABLE; Schema: app_partitions; Owner: -
+--
+
+CREATE TABLE app_partitions.audit_events_p202701 (
+    organization_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    id bigint DEFAULT nextval('app_private.audit_events_id_seq'::regclass) NOT NULL,
+    actor_user_id uuid,
+    actor text NOT NULL,
+    action text NOT NULL,
+    table_name text,
+    row_key jsonb DEFAULT '{}'::jsonb NOT NULL,
+    changes jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text,
+    CONSTRAINT audit_events_action_check CHECK ((action ~ '^[a-z][a-z0-9_.]{0,63}$'::text)),
+    CONSTRAINT audit_events_actor_check CHECK ((actor ~ '^[a-z][a-z0-9_-]{0,31}$'::text))
+);
+
+--
+-- Name: audit_events_p202702; Type: TABLE; Schema: app_partitions; Owner: -
+--
+
+CREATE TABLE app_partitions.audit_events_p202702 (
+    organization_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    id bigint DEFAULT nextval('app_private.audit_events_id_seq'::regclass) NOT NULL,
+    actor_user_id uuid,
+    actor text NOT NULL,
+    action text NOT NULL,
+    table_name text,
+    row_key jsonb DEFAULT '{}'::jsonb NOT NULL,
+    changes jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text,
+    CONSTRAINT audit_events_action_check CHECK ((action ~ '^[a-z][a-z0-9_.]{0,63}$'::text)),
+    CONSTRAINT audit_events_actor_check CHECK ((actor ~ '^[a-z][a-z0-9_-]{0,31}$'::text))
+);
+
+--
+-- Name: db_health_check; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.db_health_check AS
+ SELECT ( SELECT count(*) AS count
+           FROM pg_stat_activity
+          WHERE (pg_stat_activity.datname = current_database())) AS connections,
+    ( SELECT count(*) AS count
+           FROM pg_stat_activity
+          WHERE ((pg_stat_activity.datname = current_database()) AND (pg_stat_activity.state = 'active'::text))) AS active_connections,
+    (current_setting('max_connections'::text))::integer AS max_connections,
+    ( SELECT count(*) AS count
+           FROM pg_stat_activity
+          WHERE ((pg_stat_activity.datname = current_database()) AND (pg_stat_activity.state <> 'idle'::text) AND ((now() - pg_stat_activity.query_start) > '00:05:00'::interval))) AS long_running_queries,
+    ( SELECT count(*) AS count
+           FROM pg_locks
+          WHERE (NOT pg_locks.granted)) AS locks_waiting,
+    ( SELECT max(EXTRACT(epoch FROM pg_stat_replication.replay_lag)) AS max
+           FROM pg_stat_replication) AS replication_lag_seconds,
+    pg_database_size(current_database()) AS database_bytes,
+    now() AS checked_at;
+
+--
+-- Name: VIEW db_health_check; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.db_health_check IS 'One row: connections (all, active, limit), queries running over 5 minutes, waiting locks, replication lag in seconds (null without replicas), database size.';
+
+--
+-- Name: partitioned_tables; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.partitioned_tables (
+    table_name regclass NOT NULL,
+    retention interval,
+    premake integer DEFAULT 3 NOT NULL,
+    CONSTRAINT partitioned_tables_premake_check CHECK (((premake >= 1) AND (premake <= 24))),
+    CONSTRAINT partitioned_tables_retention_check CHECK ((retention > '00:00:00'::interval))
+);
+
+--
+-- Name: TABLE partitioned_tables; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.partitioned_tables IS 'Monthly-partitioned tables: how long their partitions are kept and how many months are created ahead.';
+
+--
+-- Name: partition_counts; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.partition_counts AS
+ SELECT (p.table_name)::text AS table_name,
+    (count(h.inhrelid))::integer AS partitions,
+    min(to_date("right"((c.relname)::text, 6), 'YYYYMM'::text)) AS oldest_month,
+    max(to_date("right"((c.relname)::text, 6), 'YYYYMM'::text)) AS newest_month,
+    (((EXTRACT(year FROM age((max(to_date("right"((c.relname)::text, 6), 'YYYYMM'::text)))::timestamp with time zone, ((date_trunc('month'::text, now()))::date)::timestamp with time zone)) * (12)::numeric) + EXTRACT(month FROM age((max(to_date("right"((c.relname)::text, 6), 'YYYYMM'::text)))::timestamp with time zone, ((date_trunc('month'::text, now()))::date)::timestamp with time zone))))::integer AS months_ahead,
+    p.retention,
+    p.premake
+   FROM ((app_private.partitioned_tables p
+     LEFT JOIN pg_inherits h ON ((h.inhparent = (p.table_name)::oid)))
+     LEFT JOIN pg_class c ON ((c.oid = h.inhrelid)))
+  GROUP BY p.table_name, p.retention, p.premake;
+
+--
+-- Name: VIEW partition_counts; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.partition_counts IS 'Per partitioned table: how many monthly partitions exist, the oldest and newest month, and how many months ahead are ready.';
+
+--
+-- Name: rate_limit_buckets; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE UNLOGGED TABLE app_private.rate_limit_buckets (
+    key text NOT NULL,
+    tokens double precision NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE rate_limit_buckets; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.rate_limit_buckets IS 'Token buckets of the API rate limit (unlogged: losing them on a crash only refills them).';
+
+--
+-- Name: table_sizes; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.table_sizes AS
+ SELECT n.nspname AS schema_name,
+    c.relname AS table_name,
+    (c.relkind = 'p'::"char") AS partitioned,
+    (COALESCE(sum(pg_total_relation_size(t.relid)), (0)::numeric))::bigint AS total_bytes,
+    (COALESCE(sum(pg_relation_size(t.relid)), (0)::numeric))::bigint AS table_bytes,
+    (COALESCE(sum(pg_indexes_size(t.relid)), (0)::numeric))::bigint AS index_bytes,
+    (COALESCE(sum(GREATEST(tc.reltuples, (0)::real)), (0)::real))::bigint AS estimated_rows
+   FROM (((pg_class c
+     JOIN pg_namespace n ON ((n.oid = c.relnamespace)))
+     CROSS JOIN LATERAL ( SELECT pt.relid
+           FROM pg_partition_tree((c.oid)::regclass) pt(relid, parentrelid, isleaf, level)
+          WHERE (c.relkind = 'p'::"char")
+        UNION ALL
+         SELECT (c.oid)::regclass AS oid
+          WHERE (c.relkind = 'r'::"char")) t)
+     JOIN pg_class tc ON ((tc.oid = (t.relid)::oid)))
+  WHERE ((n.nspname = ANY (ARRAY['app_public'::name, 'app_hidden'::name, 'app_private'::name, 'graphile_worker'::name])) AND (c.relkind = ANY (ARRAY['r'::"char", 'p'::"char"])) AND (NOT c.relispartition))
+  GROUP BY n.nspname, c.relname, c.relkind
+  ORDER BY ((COALESCE(sum(pg_total_relation_size(t.relid)), (0)::numeric))::bigint) DESC;
+
+--
+-- Name: VIEW table_sizes; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.table_sizes IS 'Size of every table (partitioned tables summed over their partitions): total, heap, indexes, estimated rows.';
+
+--
+-- Name: organization_feature_flags; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.organization_feature_flags (
+    organization_id uuid NOT NULL,
+    flag_name text NOT NULL,
+    enabled boolean NOT NULL,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE organization_feature_flags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.organization_feature_flags IS '@behavior -insert -update -delete
+An organization''s override of a feature flag''s default; set with `setFeatureFlag`.';
+
+--
+-- Name: COLUMN organization_feature_flags.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.organization_feature_flags.organization_id IS 'The organization.';
+
+--
+-- Name: COLUMN organization_feature_flags.flag_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.organization_feature_flags.flag_name IS 'The feature flag.';
+
+--
+-- Name: COLUMN organization_feature_flags.enabled; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.organization_feature_flags.enabled IS 'On or off for this organization.';
+
+--
+-- Name: COLUMN organization_feature_flags.updated_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.organization_feature_flags.updated_by IS 'The user who last set it.';
+
+--
+-- Name: COLUMN organization_feature_flags.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.organization_feature_flags.created_at IS 'When the override was first set.';
+
+--
+-- Name: COLUMN organization_feature_flags.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.organization_feature_flags.updated_at IS 'When the override last changed.';
+
+--
+-- Name: audit_events_p202611; Type: TABLE ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_events ATTACH PARTITION app_partitions.audit_events_p202611 FOR VALUES FROM ('2026-11-01 00:00:00+00') TO ('2026-12-01 00:00:00+00');
+
+--
+-- Name: audit_events_p202612; Type: TABLE ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_events ATTACH PARTITION app_partitions.audit_events_p202612 FOR VALUES FROM ('2026-12-01 00:00:00+00') TO ('2027-01-01 00:00:00+00');
+
+--
+-- Name: audit_events_p202701; Type: TABLE ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_events ATTACH PARTITION app_partitions.audit_events_p202701 FOR VALUES FROM ('2027-01-01 00:00:00+00') TO ('2027-02-01 00:00:00+00');
+
+--
+-- Name: audit_events_p202702; Type: TABLE ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_events ATTACH PARTITION app_partitions.audit_events_p202702 FOR VALUES FROM ('2027-02-01 00:00:00+00') TO ('2027-03-01 00:00:00+00');
+
+--
+-- Name: audit_events audit_events_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_events
+    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (organization_id, occurred_at, id);
+
+--
+-- Name: audit_events_p202611 audit_events_p202611_pkey; Type: CONSTRAINT; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_partitions.audit_events_p202611
+    ADD CONSTRAINT audit_events_p202611_pkey PRIMARY KEY (organization_id, occurred_at, id);
+
+--
+-- Name: audit_events_p202612 audit_events_p202612_pkey; Type: CONSTRAINT; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_partitions.audit_events_p202612
+    ADD CONSTRAINT audit_events_p202612_pkey PRIMARY KEY (organization_id, occurred_at, id);
+
+--
+-- Name: audit_events_p202701 audit_events_p202701_pkey; Type: CONSTRAINT; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_partitions.audit_events_p202701
+    ADD CONSTRAINT audit_events_p202701_pkey PRIMARY KEY (organization_id, occurred_at, id);
+
+--
+-- Name: audit_events_p202702 audit_events_p202702_pkey; Type: CONSTRAINT; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE ONLY app_partitions.audit_events_p202702
+    ADD CONSTRAINT audit_events_p202702_pkey PRIMARY KEY (organization_id, occurred_at, id);
+
+--
+-- Name: partitioned_tables partitioned_tables_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.partitioned_tables
+    ADD CONSTRAINT partitioned_tables_pkey PRIMARY KEY (table_name);
+
+--
+-- Name: rate_limit_buckets rate_limit_buckets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.rate_limit_buckets
+    ADD CONSTRAINT rate_limit_buckets_pkey PRIMARY KEY (key);
+
+--
+-- Name: feature_flags feature_flags_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.feature_flags
+    ADD CONSTRAINT feature_flags_pkey PRIMARY KEY (name);
+
+--
+-- Name: organization_feature_flags organization_feature_flags_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.organization_feature_flags
+    ADD CONSTRAINT organization_feature_flags_pkey PRIMARY KEY (organization_id, flag_name);
+
+--
 -- Name: organizations organizations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -735,6 +1603,138 @@ ALTER TABLE ONLY app_public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (organization_id, id);
 
 --
+-- Name: audit_events_organization_id_actor_user_id_occurred_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_events_organization_id_actor_user_id_occurred_at_idx ON ONLY app_public.audit_events USING btree (organization_id, actor_user_id, occurred_at);
+
+--
+-- Name: audit_events_p202611_organization_id_actor_user_id_occurred_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202611_organization_id_actor_user_id_occurred_idx ON app_partitions.audit_events_p202611 USING btree (organization_id, actor_user_id, occurred_at);
+
+--
+-- Name: audit_events_organization_id_request_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_events_organization_id_request_id_idx ON ONLY app_public.audit_events USING btree (organization_id, request_id);
+
+--
+-- Name: audit_events_p202611_organization_id_request_id_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202611_organization_id_request_id_idx ON app_partitions.audit_events_p202611 USING btree (organization_id, request_id);
+
+--
+-- Name: audit_events_organization_id_table_name_occurred_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_events_organization_id_table_name_occurred_at_idx ON ONLY app_public.audit_events USING btree (organization_id, table_name, occurred_at);
+
+--
+-- Name: audit_events_p202611_organization_id_table_name_occurred_at_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202611_organization_id_table_name_occurred_at_idx ON app_partitions.audit_events_p202611 USING btree (organization_id, table_name, occurred_at);
+
+--
+-- Name: audit_events_row_key_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_events_row_key_idx ON ONLY app_public.audit_events USING gin (row_key jsonb_path_ops);
+
+--
+-- Name: audit_events_p202611_row_key_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202611_row_key_idx ON app_partitions.audit_events_p202611 USING gin (row_key jsonb_path_ops);
+
+--
+-- Name: audit_events_p202612_organization_id_actor_user_id_occurred_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202612_organization_id_actor_user_id_occurred_idx ON app_partitions.audit_events_p202612 USING btree (organization_id, actor_user_id, occurred_at);
+
+--
+-- Name: audit_events_p202612_organization_id_request_id_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202612_organization_id_request_id_idx ON app_partitions.audit_events_p202612 USING btree (organization_id, request_id);
+
+--
+-- Name: audit_events_p202612_organization_id_table_name_occurred_at_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202612_organization_id_table_name_occurred_at_idx ON app_partitions.audit_events_p202612 USING btree (organization_id, table_name, occurred_at);
+
+--
+-- Name: audit_events_p202612_row_key_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202612_row_key_idx ON app_partitions.audit_events_p202612 USING gin (row_key jsonb_path_ops);
+
+--
+-- Name: audit_events_p202701_organization_id_actor_user_id_occurred_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202701_organization_id_actor_user_id_occurred_idx ON app_partitions.audit_events_p202701 USING btree (organization_id, actor_user_id, occurred_at);
+
+--
+-- Name: audit_events_p202701_organization_id_request_id_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202701_organization_id_request_id_idx ON app_partitions.audit_events_p202701 USING btree (organization_id, request_id);
+
+--
+-- Name: audit_events_p202701_organization_id_table_name_occurred_at_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202701_organization_id_table_name_occurred_at_idx ON app_partitions.audit_events_p202701 USING btree (organization_id, table_name, occurred_at);
+
+--
+-- Name: audit_events_p202701_row_key_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202701_row_key_idx ON app_partitions.audit_events_p202701 USING gin (row_key jsonb_path_ops);
+
+--
+-- Name: audit_events_p202702_organization_id_actor_user_id_occurred_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202702_organization_id_actor_user_id_occurred_idx ON app_partitions.audit_events_p202702 USING btree (organization_id, actor_user_id, occurred_at);
+
+--
+-- Name: audit_events_p202702_organization_id_request_id_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202702_organization_id_request_id_idx ON app_partitions.audit_events_p202702 USING btree (organization_id, request_id);
+
+--
+-- Name: audit_events_p202702_organization_id_table_name_occurred_at_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202702_organization_id_table_name_occurred_at_idx ON app_partitions.audit_events_p202702 USING btree (organization_id, table_name, occurred_at);
+
+--
+-- Name: audit_events_p202702_row_key_idx; Type: INDEX; Schema: app_partitions; Owner: -
+--
+
+CREATE INDEX audit_events_p202702_row_key_idx ON app_partitions.audit_events_p202702 USING gin (row_key jsonb_path_ops);
+
+--
+-- Name: organization_feature_flags_flag_name_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX organization_feature_flags_flag_name_idx ON app_public.organization_feature_flags USING btree (flag_name);
+
+--
+-- Name: organization_feature_flags_organization_id_updated_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX organization_feature_flags_organization_id_updated_by_idx ON app_public.organization_feature_flags USING btree (organization_id, updated_by);
+
+--
 -- Name: users_external_ids_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -745,6 +1745,144 @@ CREATE INDEX users_external_ids_idx ON app_public.users USING gin (external_ids 
 --
 
 CREATE INDEX users_organization_id_role_idx ON app_public.users USING btree (organization_id, role);
+
+--
+-- Name: audit_events_p202611_organization_id_actor_user_id_occurred_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_actor_user_id_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202611_organization_id_actor_user_id_occurred_idx;
+
+--
+-- Name: audit_events_p202611_organization_id_request_id_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_request_id_idx ATTACH PARTITION app_partitions.audit_events_p202611_organization_id_request_id_idx;
+
+--
+-- Name: audit_events_p202611_organization_id_table_name_occurred_at_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_table_name_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202611_organization_id_table_name_occurred_at_idx;
+
+--
+-- Name: audit_events_p202611_pkey; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_pkey ATTACH PARTITION app_partitions.audit_events_p202611_pkey;
+
+--
+-- Name: audit_events_p202611_row_key_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_row_key_idx ATTACH PARTITION app_partitions.audit_events_p202611_row_key_idx;
+
+--
+-- Name: audit_events_p202612_organization_id_actor_user_id_occurred_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_actor_user_id_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202612_organization_id_actor_user_id_occurred_idx;
+
+--
+-- Name: audit_events_p202612_organization_id_request_id_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_request_id_idx ATTACH PARTITION app_partitions.audit_events_p202612_organization_id_request_id_idx;
+
+--
+-- Name: audit_events_p202612_organization_id_table_name_occurred_at_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_table_name_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202612_organization_id_table_name_occurred_at_idx;
+
+--
+-- Name: audit_events_p202612_pkey; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_pkey ATTACH PARTITION app_partitions.audit_events_p202612_pkey;
+
+--
+-- Name: audit_events_p202612_row_key_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_row_key_idx ATTACH PARTITION app_partitions.audit_events_p202612_row_key_idx;
+
+--
+-- Name: audit_events_p202701_organization_id_actor_user_id_occurred_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_actor_user_id_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202701_organization_id_actor_user_id_occurred_idx;
+
+--
+-- Name: audit_events_p202701_organization_id_request_id_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_request_id_idx ATTACH PARTITION app_partitions.audit_events_p202701_organization_id_request_id_idx;
+
+--
+-- Name: audit_events_p202701_organization_id_table_name_occurred_at_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_table_name_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202701_organization_id_table_name_occurred_at_idx;
+
+--
+-- Name: audit_events_p202701_pkey; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_pkey ATTACH PARTITION app_partitions.audit_events_p202701_pkey;
+
+--
+-- Name: audit_events_p202701_row_key_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_row_key_idx ATTACH PARTITION app_partitions.audit_events_p202701_row_key_idx;
+
+--
+-- Name: audit_events_p202702_organization_id_actor_user_id_occurred_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_actor_user_id_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202702_organization_id_actor_user_id_occurred_idx;
+
+--
+-- Name: audit_events_p202702_organization_id_request_id_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_request_id_idx ATTACH PARTITION app_partitions.audit_events_p202702_organization_id_request_id_idx;
+
+--
+-- Name: audit_events_p202702_organization_id_table_name_occurred_at_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_organization_id_table_name_occurred_at_idx ATTACH PARTITION app_partitions.audit_events_p202702_organization_id_table_name_occurred_at_idx;
+
+--
+-- Name: audit_events_p202702_pkey; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_pkey ATTACH PARTITION app_partitions.audit_events_p202702_pkey;
+
+--
+-- Name: audit_events_p202702_row_key_idx; Type: INDEX ATTACH; Schema: app_partitions; Owner: -
+--
+
+ALTER INDEX app_public.audit_events_row_key_idx ATTACH PARTITION app_partitions.audit_events_p202702_row_key_idx;
+
+--
+-- Name: audit_events _100_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app_public.audit_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_audit_events__append_only();
+
+--
+-- Name: audit_events _100_append_only_truncate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_append_only_truncate BEFORE TRUNCATE ON app_public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_audit_events__append_only();
+
+--
+-- Name: organization_feature_flags _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.organization_feature_flags FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: organizations _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -777,11 +1915,128 @@ CREATE TRIGGER _200_keep_an_owner_update AFTER UPDATE ON app_public.users REFERE
 CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE OF name, slug ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__validate();
 
 --
+-- Name: organization_feature_flags _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organization_feature_flags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,flag_name', 'updated_at,created_at');
+
+--
+-- Name: organizations _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
+
+--
+-- Name: users _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: organization_feature_flags _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organization_feature_flags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,flag_name', 'updated_at,created_at');
+
+--
+-- Name: organizations _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
+
+--
+-- Name: users _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: organization_feature_flags _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organization_feature_flags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,flag_name', 'updated_at,created_at');
+
+--
+-- Name: organizations _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
+
+--
+-- Name: users _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: organization_feature_flags organization_feature_flags_flag_name_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.organization_feature_flags
+    ADD CONSTRAINT organization_feature_flags_flag_name_fkey FOREIGN KEY (flag_name) REFERENCES app_public.feature_flags(name) ON DELETE CASCADE;
+
+--
+-- Name: organization_feature_flags organization_feature_flags_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.organization_feature_flags
+    ADD CONSTRAINT organization_feature_flags_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: organization_feature_flags organization_feature_flags_organization_id_updated_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.organization_feature_flags
+    ADD CONSTRAINT organization_feature_flags_organization_id_updated_by_fkey FOREIGN KEY (organization_id, updated_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (updated_by);
+
+--
 -- Name: users users_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
 ALTER TABLE ONLY app_public.users
     ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: audit_events_p202611; Type: ROW SECURITY; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE app_partitions.audit_events_p202611 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_events_p202612; Type: ROW SECURITY; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE app_partitions.audit_events_p202612 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_events_p202701; Type: ROW SECURITY; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE app_partitions.audit_events_p202701 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_events_p202702; Type: ROW SECURITY; Schema: app_partitions; Owner: -
+--
+
+ALTER TABLE app_partitions.audit_events_p202702 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: partitioned_tables; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.partitioned_tables ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rate_limit_buckets; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.rate_limit_buckets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_events; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.audit_events ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: organizations delete_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -790,10 +2045,40 @@ ALTER TABLE ONLY app_public.users
 CREATE POLICY delete_owner ON app_public.organizations FOR DELETE USING (((id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) = 'owner'::app_public.user_role)));
 
 --
+-- Name: feature_flags; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.feature_flags ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: organization_feature_flags; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.organization_feature_flags ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: organizations; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
 ALTER TABLE app_public.organizations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_events select_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_admin ON app_public.audit_events FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: feature_flags select_all; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_all ON app_public.feature_flags FOR SELECT USING (true);
+
+--
+-- Name: organization_feature_flags select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.organization_feature_flags FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
 
 --
 -- Name: organizations select_member; Type: POLICY; Schema: app_public; Owner: -
@@ -838,6 +2123,12 @@ ALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;
 GRANT USAGE ON SCHEMA app_hidden TO :DATABASE_VISITOR;
 
 --
+-- Name: SCHEMA app_private; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA app_private TO :DATABASE_AUTHENTICATOR;
+
+--
 -- Name: SCHEMA app_public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -851,10 +2142,47 @@ REVOKE ALL ON FUNCTION app_hidden.current_migration() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_migration() TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION apply_retention(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_retention() FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_valid_user(name text, email text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.assert_valid_user(name text, email text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) TO :DATABASE_AUTHENTICATOR;
+
+--
+-- Name: FUNCTION enable_audit(target regclass, omit text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.enable_audit(target regclass, omit text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION jsonb_pick(j jsonb, keys text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION maintain_partitions(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.maintain_partitions() FROM PUBLIC;
+
+--
+-- Name: FUNCTION prune_rate_limit_buckets(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.prune_rate_limit_buckets() FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_role(minimum app_public.user_role); Type: ACL; Schema: app_private; Owner: -
@@ -869,10 +2197,22 @@ REVOKE ALL ON FUNCTION app_private.require_role(minimum app_public.user_role) FR
 REVOKE ALL ON FUNCTION app_private.set_current_tenant(org_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg__audit(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg__timestamps(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_audit_events__append_only(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_audit_events__append_only() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_organizations__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -991,11 +2331,50 @@ REVOKE ALL ON FUNCTION app_public.current_user_role() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.current_user_role() TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION feature_enabled(name text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.feature_enabled(name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.feature_enabled(name text) TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE feature_flags; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.feature_flags TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION feature_flags_enabled(f app_public.feature_flags); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION remove_user(user_id uuid); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.remove_user(user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.remove_user(user_id uuid) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION set_feature_flag(name text, enabled boolean); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE audit_events; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.audit_events TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE organization_feature_flags; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.organization_feature_flags TO :DATABASE_VISITOR;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR SEQUENCES; Type: DEFAULT ACL; Schema: app_hidden; Owner: -

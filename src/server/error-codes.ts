@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   FL006: "Slug already taken",
   FL007: "Email already used in this organization",
   FL008: "A tenant id is required (trusted code)",
+  FL009: "Audit events are append-only",
+  FL010: "Unknown feature flag",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

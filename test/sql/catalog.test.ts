@@ -24,7 +24,7 @@ describe("catalog", () => {
     expect(rows.filter((r) => !r.rls).map((r) => r.name)).toEqual([]);
   });
 
-  it("includes organization_id in every tenant table's primary key, unique constraints and foreign keys", async () => {
+  it("includes organization_id in every tenant table's primary key, unique constraints and foreign keys to tenant tables", async () => {
     const { rows } = await t.root.query<{ tbl: string; con: string; type: string }>(
       `select format('%I.%I', n.nspname, c.relname) as tbl, k.conname as con, k.contype::text as type
          from pg_class c
@@ -32,7 +32,12 @@ describe("catalog", () => {
          join pg_attribute a on a.attrelid = c.oid and a.attname = 'organization_id' and not a.attisdropped
          join pg_constraint k on k.conrelid = c.oid and k.contype in ('p', 'u', 'f')
         where n.nspname = any($1) and c.relkind in ('r', 'p')
-          and not (a.attnum = any(k.conkey))`,
+          and not (a.attnum = any(k.conkey))
+          -- A reference to a global table (feature_flags, say) has no tenant to include;
+          -- one to the tenant root or to another tenant table must carry organization_id.
+          and not (k.contype = 'f' and k.confrelid <> 'app_public.organizations'::regclass
+                   and not exists (select 1 from pg_attribute fa
+                                    where fa.attrelid = k.confrelid and fa.attname = 'organization_id'))`,
       [OUR_SCHEMAS],
     );
     expect(rows).toEqual([]);
@@ -71,12 +76,12 @@ describe("catalog", () => {
   it("gives the visitor nothing in app_private and app_partitions", async () => {
     const { rows } = await t.root.query(
       `select n.nspname, has_schema_privilege($1, n.oid, 'usage') as usage
-         from pg_namespace n where n.nspname in ('app_private', 'app_partitions')`,
+         from pg_namespace n where n.nspname in ('app_private', 'app_partitions') order by 1`,
       [t.db.roles.visitor],
     );
     expect(rows).toEqual([
-      { nspname: "app_private", usage: false },
       { nspname: "app_partitions", usage: false },
+      { nspname: "app_private", usage: false },
     ]);
     const { rows: fns } = await t.root.query(
       `select p.oid::regprocedure::text as fn

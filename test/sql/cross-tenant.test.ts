@@ -24,6 +24,13 @@ describe("cross-tenant isolation", () => {
   beforeAll(async () => {
     a = await createOrg(t, "tenant-a");
     b = await createOrg(t, "tenant-b");
+    // Give A a row in every tenant table that is not filled by createOrg.
+    await asActor(
+      t,
+      { orgId: a.orgId, userId: a.users.owner },
+      (c) => c.query("select app_public.set_feature_flag('ai_recommendations', true)"),
+      { commit: true },
+    );
     const { rows } = await t.root.query<TableInfo>(
       `select n.nspname as schema, c.relname as name,
               case when c.oid = 'app_public.organizations'::regclass then 'id' else 'organization_id' end as "tenantColumn",
