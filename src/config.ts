@@ -48,7 +48,12 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default("forgeline"),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Trust the first X-Forwarded-For entry as the client address (behind a proxy only). */
+  TRUST_PROXY: booleanish.default(false),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** Port of the worker-only /metrics and /healthz server (`forgeline worker`); 0 = off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
 });

@@ -4,17 +4,33 @@
  *   /healthz   the process is up (no database call)
  *   /readyz    the database answers through the visitor's transaction shape and
  *              its schema is at the newest committed migration
- *   /graphql   bearer token verified here (401 on a bad one), then PostGraphile
+ *   /metrics   Prometheus metrics of this process (src/server/metrics.ts)
+ *   /graphql   bearer token verified here (401 on a bad one), the request charged
+ *              to its organization's rate limit (429 over it), then PostGraphile
  *   /graphiql  Ruru, when enabled
+ *
+ * Every request gets an id (a well-formed x-request-id from the client, else a new
+ * uuid): echoed in the x-request-id response header, bound to every log line about
+ * the request, and handed to Postgres (see grafast.context in preset.ts).
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import type { Pool } from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
+import { logger as processLogger, type Logger } from "../logger.ts";
 import { AuthError, bearerToken, type Verifier } from "./auth.ts";
-import { claimsByRequest, makePreset } from "./preset.ts";
+import {
+  GRAPHQL_PATH,
+  makePreset,
+  requestContexts,
+  requestStore,
+  type RequestContext,
+} from "./preset.ts";
 import type { ErrorLogger } from "./errors.ts";
+import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
+import { observeHttpRequest, rateLimitRejections, registerPool, sendMetrics } from "./metrics.ts";
 
 export interface ApiServerOptions {
   /** Pool connected as the authenticator role. */
@@ -26,7 +42,16 @@ export interface ApiServerOptions {
   port: number;
   /** Hash of the newest committed migration; /readyz compares the database with it. */
   expectedMigration: string | null;
+  /** Also told about masked GraphQL errors and unhandled HTTP errors (they are logged anyway). */
   logError?: ErrorLogger;
+  /** Per-tenant rate limit (src/server/rate-limit.ts); absent: no limit. */
+  rateLimit?: RateLimiter;
+  /** Take the client address from the first X-Forwarded-For entry (behind a trusted proxy). */
+  trustProxy?: boolean;
+  /** Defaults to the process logger. */
+  logger?: Logger;
+  /** The pool's name in forgeline_db_pool_connections; "api" by default. */
+  poolName?: string;
 }
 
 export interface ApiServer {
@@ -34,6 +59,42 @@ export interface ApiServer {
   pgl: PostGraphileInstance;
   url: string;
   close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The client's x-request-id when it is well-formed (safe to log and to label), else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * The address anonymous requests are charged to: the socket's peer, or with
+ * `trustProxy` the first X-Forwarded-For entry when it is an IP address. Only
+ * trust the header behind a proxy that sets it: otherwise any client picks its key.
+ */
+export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = req.headers["x-forwarded-for"];
+    const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
+    if (first && isIP(first)) return first;
+  }
+  return req.socket.remoteAddress ?? "unknown";
+}
+
+/** The metrics label of a non-GraphQL route: known paths only, so clients cannot add values. */
+function routeOf(pathname: string): string {
+  switch (pathname) {
+    case "/healthz":
+    case "/readyz":
+    case "/metrics":
+    case GRAPHQL_PATH:
+    case "/graphiql":
+      return pathname;
+    default:
+      return pathname.startsWith("/ruru-static/") ? "/ruru-static" : "other";
+  }
 }
 
 function sendJson(
@@ -80,29 +141,95 @@ async function readiness(
   }
 }
 
+function tooManyRequests(res: ServerResponse, decision: RateLimitDecision, anonymous: boolean) {
+  const retryAfter = Math.max(1, decision.retryAfterSeconds);
+  const per = anonymous ? "for this client address" : "for this organization";
+  sendJson(
+    res,
+    429,
+    {
+      errors: [
+        {
+          message: `Too many requests: the limit is ${decision.limit} per minute ${per}; retry in ${retryAfter} s`,
+          extensions: { code: "RATE_LIMITED", retryAfter },
+        },
+      ],
+    },
+    {
+      "Retry-After": String(retryAfter),
+      "RateLimit-Limit": String(decision.limit),
+      "RateLimit-Remaining": "0",
+    },
+  );
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const pgl = postgraphile(makePreset(options));
+  const log = options.logger ?? processLogger;
+  const pgl = postgraphile(makePreset({ ...options, logger: log }));
   const serv = pgl.createServ(grafserv);
   // Wait for the schema so the first request is not the one that pays for it.
   await pgl.getSchemaResult();
+  const unregisterPool = registerPool(options.poolName ?? "api", options.pool);
 
   const graphqlHandler = serv.createHandler();
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname === "/healthz") {
+  /** Charges the request; false when it was refused (the 429 is sent). */
+  const charge = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rc: RequestContext,
+    limiter: RateLimiter,
+  ): Promise<boolean> => {
+    let decision: RateLimitDecision;
+    try {
+      decision = await limiter(rc.claims, clientAddressOf(req, options.trustProxy ?? false));
+    } catch (e) {
+      // Fail open: when the limiter cannot answer (database unreachable, statement
+      // timeout) the request goes on unlimited rather than failing with a 500. The
+      // limit protects the database from overuse; refusing everyone while it has
+      // trouble would turn a rate-limit outage into a full one. GraphQL itself
+      // will report the database's state to the client if it really is down.
+      rc.log.warn({ err: e }, "rate limit check failed; request admitted without a limit");
+      return true;
+    }
+    if (!decision.allowed) {
+      rateLimitRejections.inc();
+      rc.log.debug({ key: decision.key, limit: decision.limit }, "rate limited");
+      tooManyRequests(res, decision, !rc.claims?.orgId);
+      return false;
+    }
+    res.setHeader("RateLimit-Limit", String(decision.limit));
+    res.setHeader("RateLimit-Remaining", String(decision.remaining));
+    return true;
+  };
+
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rc: RequestContext,
+    pathname: string,
+  ): Promise<void> => {
+    if (pathname === "/healthz") {
       sendJson(res, 200, { status: "ok" });
       return;
     }
-    if (url.pathname === "/readyz") {
+    if (pathname === "/readyz") {
       const { ok, detail } = await readiness(options);
       sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", ...detail });
       return;
     }
-    if (url.pathname === "/graphql") {
+    if (pathname === "/metrics") {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        sendJson(res, 405, { error: "Method not allowed" }, { Allow: "GET, HEAD" });
+        return;
+      }
+      await sendMetrics(res);
+      return;
+    }
+    if (pathname === GRAPHQL_PATH) {
       try {
         const token = bearerToken(req);
-        if (token) claimsByRequest.set(req, await options.verify(token));
+        if (token) rc.claims = await options.verify(token);
       } catch (e) {
         if (e instanceof AuthError) {
           sendJson(
@@ -115,15 +242,45 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
         throw e;
       }
+      if (options.rateLimit && !(await charge(req, res, rc, options.rateLimit))) return;
     }
     graphqlHandler(req, res, () => sendJson(res, 404, { error: "Not found" }));
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      options.logError?.("Unhandled HTTP error", e);
-      if (!res.headersSent) sendJson(res, 500, { error: "Internal server error" });
-      else res.destroy();
+    const started = process.hrtime.bigint();
+    const id = requestIdOf(req);
+    const rc: RequestContext = { id, log: log.child({ requestId: id }), executed: false };
+    requestContexts.set(req, rc);
+    res.setHeader("X-Request-Id", id);
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const route = routeOf(pathname);
+    res.once("close", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // 499 (nginx's "client closed request"): the client went away before the answer.
+      const status = res.writableFinished ? res.statusCode : 499;
+      const operation = route === GRAPHQL_PATH ? (rc.operation ?? GRAPHQL_PATH) : route;
+      observeHttpRequest(operation, status, seconds);
+      const fields = {
+        method: req.method,
+        route,
+        operation,
+        status,
+        durationMs: Math.round(seconds * 1e5) / 100,
+      };
+      // Only failures are logged above debug: at info, a busy server (or a client
+      // hammering it into 401s and 429s) would write thousands of lines a second;
+      // forgeline_http_requests_total counts every request by status instead.
+      if (status >= 500) rc.log.error(fields, "request failed");
+      else rc.log.debug(fields, "request");
+    });
+    requestStore.run(rc, () => {
+      handle(req, res, rc, pathname).catch((e: unknown) => {
+        rc.log.error({ err: e }, "Unhandled HTTP error");
+        options.logError?.("Unhandled HTTP error", e, { requestId: id });
+        if (!res.headersSent) sendJson(res, 500, { error: "Internal server error" });
+        else res.destroy();
+      });
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -143,6 +300,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         server.closeIdleConnections();
       });
       await pgl.release(); // releases the grafserv instance too
+      unregisterPool();
     },
   };
 }

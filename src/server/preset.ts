@@ -1,30 +1,122 @@
 /**
  * The PostGraphile v5 preset: Amber + simplified inflection + connection filters +
  * aggregates (off by default, opted in per table with `@behavior +aggregates`).
- * Only `app_public` is exposed. The per-request `grafast.context` turns the claims
- * that src/server/http.ts verified into pgSettings; it never reads the token itself.
+ * Only `app_public` is exposed. The per-request `grafast.context` turns what
+ * src/server/http.ts established about the request (verified claims, request id)
+ * into pgSettings; it never reads the token itself.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage } from "node:http";
 import type { Pool } from "pg";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
+import { getOperationAST } from "postgraphile/graphql";
 import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
+import { logger as processLogger, type Logger } from "../logger.ts";
 import { makeMaskError, type ErrorLogger } from "./errors.ts";
 import { pgSettingsFor, type Claims } from "./auth.ts";
+import { countGraphqlError, operationLabel } from "./metrics.ts";
 
-/** Claims verified by the HTTP layer, attached to the request before GraphQL runs. */
-export const claimsByRequest = new WeakMap<IncomingMessage, Claims>();
+/** What the HTTP layer knows about one request, attached before GraphQL runs. */
+export interface RequestContext {
+  /** x-request-id: the client's when well-formed, else a fresh uuid. */
+  id: string;
+  /** The process logger with `requestId` bound: every line about the request. */
+  log: Logger;
+  /** Verified token claims; absent for an anonymous request. */
+  claims?: Claims;
+  /** The metrics `operation` label, once known (body, then executed document). */
+  operation?: string;
+  /** grafast.context ran: the request got past parsing and validation. */
+  executed: boolean;
+}
+
+/** Looked up by `grafast.context` through the Node request PostGraphile hands it. */
+export const requestContexts = new WeakMap<IncomingMessage, RequestContext>();
+
+/**
+ * The same context for code that is not handed the request (the error masker);
+ * src/server/http.ts runs each request's handling inside `requestStore.run`.
+ */
+export const requestStore = new AsyncLocalStorage<RequestContext>();
+
+export const GRAPHQL_PATH = "/graphql";
 
 export interface PresetOptions {
   pool: Pool;
   visitorRole: string;
   graphiql: boolean;
+  /** Defaults to the process logger. */
+  logger?: Logger;
+  /** Also told about every masked error (tests collect them). */
   logError?: ErrorLogger;
 }
 
+function contextOf(req: IncomingMessage | undefined): RequestContext | undefined {
+  return req ? requestContexts.get(req) : undefined;
+}
+
+/** `errors` of a grafserv JSON result, however it was serialised. */
+function resultErrors(result: unknown): Array<{ extensions?: { code?: unknown } }> {
+  if (typeof result !== "object" || result === null) return [];
+  let payload: unknown;
+  if ("json" in result) payload = result.json;
+  else if ("buffer" in result && Buffer.isBuffer(result.buffer)) {
+    try {
+      payload = JSON.parse(result.buffer.toString("utf8"));
+    } catch {
+      return [];
+    }
+  }
+  if (typeof payload !== "object" || payload === null || !("errors" in payload)) return [];
+  return Array.isArray(payload.errors)
+    ? (payload.errors as Array<{ extensions?: { code?: unknown } }>)
+    : [];
+}
+
+/**
+ * Grafserv middleware for the metrics: the operation name a request's body gives
+ * (the label of requests refused before execution; once the document is
+ * executed, `grafast.context` sets the label from the operation it chose), and
+ * the errors of requests refused before execution (parse and validation errors,
+ * which never pass through maskError), counted as GRAPHQL_VALIDATION.
+ */
+const RequestMetricsPlugin: GraphileConfig.Plugin = {
+  name: "ForgelineRequestMetricsPlugin",
+  version: "0.1.0",
+  grafserv: {
+    middleware: {
+      processGraphQLRequestBody(next, event) {
+        const rc = contextOf(event.request?.requestContext.node?.req);
+        if (rc) {
+          const name = event.body.operationName;
+          rc.operation = operationLabel(typeof name === "string" ? name : undefined);
+        }
+        return next();
+      },
+      async processRequest(next, event) {
+        const result = await next();
+        const rc = contextOf(event.requestDigest.requestContext.node?.req);
+        if (rc && !rc.executed && result && event.requestDigest.path === GRAPHQL_PATH) {
+          for (const error of resultErrors(result)) {
+            countGraphqlError(error.extensions?.code ?? "GRAPHQL_VALIDATION");
+          }
+        }
+        return result;
+      },
+    },
+  },
+};
+
 export function makePreset(options: PresetOptions): GraphileConfig.Preset {
+  const logMasked: ErrorLogger = (message, error, fields) => {
+    const rc = requestStore.getStore();
+    const withRequest = { ...fields, requestId: rc?.id };
+    (rc?.log ?? options.logger ?? processLogger).error({ ...withRequest, err: error }, message);
+    options.logError?.(message, error, withRequest);
+  };
   return {
     extends: [
       PostGraphileAmberPreset,
@@ -32,6 +124,7 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       PostGraphileConnectionFilterPreset,
       PgAggregatesPreset,
     ],
+    plugins: [RequestMetricsPlugin],
     pgServices: [makePgService({ pool: options.pool, schemas: ["app_public"] })],
     schema: {
       // Aggregates can be expensive: every table opts in explicitly.
@@ -44,21 +137,32 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       exportSchemaSDLPath: undefined,
     },
     grafserv: {
-      graphqlPath: "/graphql",
+      graphqlPath: GRAPHQL_PATH,
       graphiql: options.graphiql,
       graphiqlOnGraphQLGET: false,
       graphiqlPath: "/graphiql",
       watch: false,
       websockets: false,
       maxRequestLength: 100_000,
-      maskError: makeMaskError(options.logError),
+      maskError: makeMaskError(logMasked),
     },
     grafast: {
       explain: false,
-      context(requestContext) {
-        const req = requestContext.node?.req;
-        const claims = req ? claimsByRequest.get(req) : undefined;
-        return { pgSettings: pgSettingsFor(claims, options.visitorRole) };
+      context(requestContext, args) {
+        const rc = contextOf(requestContext.node?.req);
+        const pgSettings = pgSettingsFor(rc?.claims, options.visitorRole);
+        if (rc) {
+          rc.executed = true;
+          rc.operation = operationLabel(
+            getOperationAST(args.document, args.operationName)?.name?.value,
+          );
+          // Read by SQL (the audit trigger) with current_setting('forgeline.request_id', true);
+          // application_name shows the request in pg_stat_activity and the server's logs
+          // (both are transaction-local, so safe behind PgBouncer's transaction pooling).
+          pgSettings["forgeline.request_id"] = rc.id;
+          pgSettings.application_name = `forgeline-api:${rc.id.slice(0, 40)}`;
+        }
+        return { pgSettings };
       },
     },
   };

@@ -25,14 +25,22 @@ export interface RateLimitOptions {
   anonymousPerMinute: number;
 }
 
-export type RateLimiter = (claims: Claims | undefined, clientAddress: string) => Promise<RateLimitDecision>;
+export type RateLimiter = (
+  claims: Claims | undefined,
+  clientAddress: string,
+) => Promise<RateLimitDecision>;
 
 export function makeRateLimiter(pool: Pool, options: RateLimitOptions): RateLimiter | undefined {
   if (options.perMinute <= 0) return undefined;
   return async (claims, clientAddress) => {
     const orgId = claims?.orgId ?? null;
     const key = orgId ? `org:${orgId}` : `addr:${clientAddress}`;
-    const { rows } = await pool.query<{ allowed: boolean; retry_after_ms: number; lim: number; remaining: number }>(
+    const { rows } = await pool.query<{
+      allowed: boolean;
+      retry_after_ms: number;
+      lim: number;
+      remaining: number;
+    }>(
       "select allowed, retry_after_ms, lim, remaining from app_private.charge_request($1, $2, $3, $4)",
       [orgId, key, options.perMinute, options.anonymousPerMinute],
     );

@@ -8,6 +8,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
 
+interface AuditRow {
+  actor: string;
+  actor_user_id: string | null;
+  action: string;
+  table_name: string;
+  same_row: boolean;
+  changes: Record<string, unknown>;
+  request_id: string | null;
+}
+
 describe("operations core (SQL)", () => {
   const t = useTestDatabase();
   let org: OrgFixture;
@@ -36,7 +46,7 @@ describe("operations core (SQL)", () => {
         );
         await c.query("select app_public.remove_user($1)", [eve]);
         return (
-          await c.query(
+          await c.query<AuditRow>(
             `select actor, actor_user_id, action, table_name, row_key ->> 'id' = $1 as same_row, changes, request_id
                from app_public.audit_events where request_id = 'req-audit-1' order by occurred_at, id`,
             [eve],
@@ -333,12 +343,14 @@ describe("operations core (SQL)", () => {
       const owner = new pg.Client({ connectionString: t.db.ownerUrl });
       await owner.connect();
       try {
-        const health = await owner.query("select * from app_private.db_health_check");
+        const health = await owner.query<{ connections: string; locks_waiting: string }>(
+          "select * from app_private.db_health_check",
+        );
         expect(health.rows[0]).toMatchObject({
           locks_waiting: "0",
           max_connections: expect.any(Number) as unknown,
         });
-        expect(Number(health.rows[0].connections)).toBeGreaterThanOrEqual(1);
+        expect(Number(health.rows[0]!.connections)).toBeGreaterThanOrEqual(1);
         const sizes = await owner.query<{ table_name: string; partitioned: boolean }>(
           "select table_name, partitioned from app_private.table_sizes",
         );

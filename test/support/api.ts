@@ -1,13 +1,20 @@
 /**
  * A real API server on an ephemeral port over this test file's database, and a
  * small GraphQL-over-HTTP client. Tokens are minted with the same code the
- * `forgeline token` command uses.
+ * `forgeline token` command uses. The server logs (JSON, debug level) into
+ * `logs` instead of stdout, so tests can read what it said about a request.
  */
 import { afterAll, beforeAll } from "vitest";
 import type pg from "pg";
+import { pino } from "pino";
 import { makePool } from "../../src/db/pools.ts";
 import { makeVerifier, mintToken, type MintOptions } from "../../src/server/auth.ts";
 import { startApiServer, type ApiServer } from "../../src/server/http.ts";
+import {
+  makeRateLimiter,
+  type RateLimiter,
+  type RateLimitOptions,
+} from "../../src/server/rate-limit.ts";
 import { latestCommittedHash } from "../../src/db/migrate.ts";
 import type { TestDb } from "./db.ts";
 
@@ -19,12 +26,27 @@ export interface TestApi {
   api: ApiServer;
   pool: pg.Pool;
   errors: unknown[];
+  /** The server's log lines, parsed. */
+  logs: Array<Record<string, unknown>>;
 }
 
-export function useApi(t: TestDb): TestApi {
-  const ctx = { errors: [] as unknown[] } as TestApi;
+export interface TestApiOptions {
+  /** Charge requests to a rate limit (app_private.charge_request) with these limits. */
+  rateLimit?: RateLimitOptions;
+  /** A limiter of the test's own (instead of `rateLimit`). */
+  limiter?: RateLimiter;
+  trustProxy?: boolean;
+  poolSize?: number;
+}
+
+export function useApi(t: TestDb, options: TestApiOptions = {}): TestApi {
+  const ctx = { errors: [] as unknown[], logs: [] as Array<Record<string, unknown>> } as TestApi;
   beforeAll(async () => {
-    ctx.pool = makePool(t.db.authUrl, 5, "test-api");
+    ctx.pool = makePool(t.db.authUrl, options.poolSize ?? 5, "test-api");
+    const logger = pino(
+      { level: "debug" },
+      { write: (line: string) => void ctx.logs.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     ctx.api = await startApiServer({
       pool: ctx.pool,
       visitorRole: t.db.roles.visitor,
@@ -40,6 +62,10 @@ export function useApi(t: TestDb): TestApi {
       port: 0,
       expectedMigration: latestCommittedHash(),
       logError: (_message, error) => ctx.errors.push(error),
+      logger,
+      rateLimit:
+        options.limiter ?? (options.rateLimit && makeRateLimiter(ctx.pool, options.rateLimit)),
+      trustProxy: options.trustProxy,
     });
   });
   afterAll(async () => {
