@@ -10,6 +10,8 @@ import { startCommand } from "./start.ts";
 import { migrateCommand } from "./migrate.ts";
 import { tokenCommand } from "./token.ts";
 import { dumpSchemaCommand } from "./dump-schema.ts";
+import { benchCommand } from "./bench.ts";
+import { scheduleCommand } from "./schedule.ts";
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -55,9 +57,27 @@ program
   .option("--expires <duration>", "lifetime, e.g. 15m, 1h, 7d", "1h")
   .action(tokenCommand);
 program
+  .command("schedule")
+  .description(
+    "schedule hourly maintenance (partitions, retention) with pg_cron; needs ROOT_DATABASE_URL",
+  )
+  .option("--cron <expression>", "cron schedule", "17 * * * *")
+  .option("--remove", "remove the maintenance job instead")
+  .action(scheduleCommand);
+program
   .command("dump-schema")
   .description("write data/schema.sql and data/schema.graphql from a freshly migrated database")
   .action(dumpSchemaCommand);
+program
+  .command("bench")
+  .description(
+    "build a dataset in a scratch database and load-test the API against a raw-SQL baseline",
+  )
+  .option("--quick", "small dataset and 3 s runs (a smoke check)")
+  .option("--duration <seconds>", "seconds per run (default 10, 3 with --quick)")
+  .option("--connections <list>", "concurrent connections, one run each", "1,10,50")
+  .option("--keep", "keep the scratch database (and print how to reach it)")
+  .action(benchCommand);
 
 try {
   await program.parseAsync(process.argv);
