@@ -4,9 +4,9 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
-import { AuthError, makeVerifier } from "../../src/server/auth.ts";
+import { AuthError, makeVerifier, mintToken } from "../../src/server/auth.ts";
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 type PrivateKey = KeyPair["privateKey"];
@@ -93,5 +93,36 @@ describe("public-key tokens", () => {
     expect(
       await code(verify(await sign(ec.privateKey, "ES256", undefined, { org_id: "not-a-uuid" }))),
     ).toBe("TOKEN_MALFORMED");
+  });
+
+  it("remembers a verified token only until it expires", async () => {
+    const secret = "cache-test-secret-that-is-long-enough!!";
+    const verify = await makeVerifier({
+      kind: "secret",
+      algorithm: "HS256",
+      secret,
+      issuer: "i",
+      audience: "a",
+    });
+    const tok = await mintToken({
+      secret,
+      issuer: "i",
+      audience: "a",
+      sub: "s",
+      orgId: ORG,
+      expiresIn: "1m",
+    });
+    expect((await verify(tok)).orgId).toBe(ORG);
+    expect((await verify(tok)).orgId).toBe(ORG); // from the cache
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      expect(await code(verify(tok))).toBe("TOKEN_EXPIRED");
+    } finally {
+      vi.useRealTimers();
+    }
+    // A tampered copy of a cached token is verified afresh, and refused.
+    const tampered = `${tok.slice(0, -2)}${tok.endsWith("A") ? "B" : "A"}${tok.slice(-1)}`;
+    expect(await code(verify(tampered))).toBe("TOKEN_INVALID");
   });
 });
