@@ -11,8 +11,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { projectRoot } from "../src/paths.ts";
+import { withClient } from "../src/db/pools.ts";
 import { fillPlaceholders, type Roles } from "../src/db/setup.ts";
 import {
   createScratchDatabase,
@@ -44,16 +44,6 @@ function findOnPath(command: string): string | undefined {
     }
   }
   return undefined;
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function hasPgTap(rootUrl: string): Promise<boolean> {

@@ -1,4 +1,7 @@
-/** Connection pools. An idle client's error (server restart, network) is logged, never fatal. */
+/**
+ * Connections: pools (an idle client's error — server restart, network — is logged,
+ * never fatal) and one-off clients for setup and maintenance commands.
+ */
 import pg from "pg";
 
 export function makePool(connectionString: string, max: number, name: string): pg.Pool {
@@ -8,4 +11,18 @@ export function makePool(connectionString: string, max: number, name: string): p
   pool.on("error", onError);
   pool.on("connect", (client) => client.on("error", onError));
   return pool;
+}
+
+/** Runs `fn` on a fresh client of `url` and always closes it. */
+export async function withClient<T>(
+  url: string,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -5,8 +5,8 @@
  * This is a command for operators, never part of a migration: shadow and test
  * databases cannot have pg_cron.
  */
-import pg from "pg";
 import { databaseUrl } from "./setup.ts";
+import { withClient } from "./pools.ts";
 
 export const MAINTENANCE_SQL =
   "select app_private.maintain_partitions(); select app_private.apply_retention(); select app_private.prune_rate_limit_buckets();";
@@ -22,16 +22,6 @@ export interface ScheduleResult {
 
 export function maintenanceJobName(database: string): string {
   return `forgeline-maintenance:${database}`;
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Finds pg_cron's database on the server of `rootUrl` (a superuser URL); null without pg_cron. */

@@ -11,6 +11,7 @@ import { postgraphile } from "postgraphile";
 import { lexicographicSortSchema, printSchema } from "postgraphile/graphql";
 import { makePreset } from "../server/preset.ts";
 import type { Roles } from "./setup.ts";
+import { withClient } from "./pools.ts";
 
 const exec = promisify(execFile);
 
@@ -28,16 +29,10 @@ export async function pgDumpMajor(): Promise<number | null> {
 }
 
 export async function serverMajor(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ v: string }>(
-      "select current_setting('server_version_num') as v",
-    );
-    return Math.floor(Number(rows[0]?.v) / 10000);
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(url, (client) =>
+    client.query<{ v: string }>("select current_setting('server_version_num') as v"),
+  );
+  return Math.floor(Number(rows[0]?.v) / 10000);
 }
 
 export function sanitizeDump(dump: string, roles: Roles): string {

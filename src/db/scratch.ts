@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { databaseUrl, setupDatabase, type Roles } from "./setup.ts";
 import { migrateDatabase } from "./migrate.ts";
+import { withClient } from "./pools.ts";
 
 export interface ScratchDatabase {
   name: string;
@@ -67,9 +68,7 @@ export async function createScratchDatabase(
 
 /** Waits (up to 5 s) until nobody else is connected to `database`. */
 export async function waitForIdle(rootUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: rootUrl });
-  await client.connect();
-  try {
+  await withClient(rootUrl, async (client) => {
     for (let attempt = 0; attempt < 50; attempt++) {
       const { rowCount } = await client.query(
         "select 1 from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
@@ -78,9 +77,7 @@ export async function waitForIdle(rootUrl: string, database: string): Promise<vo
       if (rowCount === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** A copy of `template` (which must have no open connections). */
@@ -88,37 +85,25 @@ export async function cloneDatabase(
   template: ScratchDatabase,
   name: string,
 ): Promise<ScratchDatabase> {
-  const client = new pg.Client({ connectionString: template.rootUrl });
-  await client.connect();
-  try {
-    await client.query(
+  await withClient(template.rootUrl, (client) =>
+    client.query(
       `create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template.name)} owner ${pg.escapeIdentifier(template.roles.owner)}`,
-    );
-  } finally {
-    await client.end();
-  }
+    ),
+  );
   return { ...template, name, ...urlsFor(template, name) };
 }
 
 export async function dropDatabase(rootUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: rootUrl });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-  } finally {
-    await client.end();
-  }
+  await withClient(rootUrl, (client) =>
+    client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`),
+  );
 }
 
 /** Drops the roles of a prefix once their databases are gone. */
 export async function dropRoles(rootUrl: string, roles: Roles): Promise<void> {
-  const client = new pg.Client({ connectionString: rootUrl });
-  await client.connect();
-  try {
+  await withClient(rootUrl, async (client) => {
     for (const role of [roles.authenticator, roles.owner, roles.visitor]) {
       await client.query(`drop role if exists ${pg.escapeIdentifier(role)}`);
     }
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { projectRoot } from "../paths.ts";
+import { withClient } from "./pools.ts";
 
 export interface Roles {
   owner: string;
@@ -27,16 +28,6 @@ export interface SetupOptions {
 
 const ident = (name: string) => pg.escapeIdentifier(name);
 const literal = (value: string) => pg.escapeLiteral(value);
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 export function databaseUrl(
   url: string,
