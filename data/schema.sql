@@ -619,6 +619,7 @@ CREATE TABLE app_public.users (
     CONSTRAINT users_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
     CONSTRAINT users_settings_check CHECK ((jsonb_typeof(settings) = 'object'::text))
 );
+ALTER TABLE ONLY app_public.users ALTER COLUMN organization_id SET (n_distinct=-0.01);
 
 --
 -- Name: TABLE users; Type: COMMENT; Schema: app_public; Owner: -
