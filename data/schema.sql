@@ -184,48 +184,11 @@ COMMENT ON FUNCTION app_private.assert_valid_user(name text, email text) IS 'Rai
 --
 
 CREATE FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) RETURNS TABLE(allowed boolean, retry_after_ms integer, lim integer, remaining integer)
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Definer: the authenticator may charge a bucket, not read or write the table.
-declare
-  v_limit integer;
-  v_rate double precision;
-  v_now timestamptz := pg_catalog.clock_timestamp();
-  v_tokens double precision;
-  v_seen timestamptz;
-begin
-  if charge_request.org_id is null then
-    v_limit := charge_request.anonymous_per_minute;
-  else
-    select case when pg_catalog.jsonb_typeof(o.settings #> '{rate_limit,requests_per_minute}') = 'number'
-                 and (o.settings #>> '{rate_limit,requests_per_minute}')::numeric between 1 and 1000000000
-                then (o.settings #>> '{rate_limit,requests_per_minute}')::numeric::integer end
-      into v_limit
-      from app_public.organizations o where o.id = charge_request.org_id;
-    v_limit := coalesce(v_limit, charge_request.default_per_minute);
-  end if;
-  v_rate := v_limit / 60.0;
-
-  insert into app_private.rate_limit_buckets as b (key, tokens, updated_at)
-  values (charge_request.key, v_limit - 1, v_now)
-  on conflict on constraint rate_limit_buckets_pkey do update
-     set tokens = least(v_limit::double precision,
-                        b.tokens + greatest(0, extract(epoch from v_now - b.updated_at)) * v_rate) - 1,
-         updated_at = greatest(b.updated_at, v_now)
-   where least(v_limit::double precision,
-               b.tokens + greatest(0, extract(epoch from v_now - b.updated_at)) * v_rate) >= 1
-  returning b.tokens into v_tokens;
-  if v_tokens is not null then
-    return query select true, 0, v_limit, greatest(0, pg_catalog.floor(v_tokens))::integer;
-    return;
-  end if;
-
-  select b.tokens, b.updated_at into v_tokens, v_seen
-    from app_private.rate_limit_buckets b where b.key = charge_request.key;
-  v_tokens := least(v_limit::double precision, v_tokens + greatest(0, extract(epoch from v_now - v_seen)) * v_rate);
-  return query select false, greatest(1, pg_catalog.ceil((1 - v_tokens) / v_rate * 1000))::integer, v_limit, 0;
-end;
+  select t.granted > 0, t.retry_after_ms, t.lim, t.remaining
+    from app_private.take_request_tokens(org_id, key, default_per_minute, anonymous_per_minute, 1) t;
 $$;
 
 --
@@ -418,6 +381,70 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.set_current_tenant(org_id uuid) IS 'Trusted code only: act for one organization, with no user, for the rest of the transaction.';
+
+--
+-- Name: take_request_tokens(uuid, text, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer) RETURNS TABLE(granted integer, retry_after_ms integer, lim integer, remaining integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: the authenticator may take tokens, not read or write the table.
+declare
+  v_limit integer;
+  v_rate double precision;
+  v_now timestamptz := pg_catalog.clock_timestamp();
+  v_tokens double precision;
+  v_seen timestamptz;
+  v_granted integer;
+begin
+  if take_request_tokens.wanted is null or take_request_tokens.wanted < 1 then
+    raise exception 'wanted must be at least 1' using errcode = 'FL005';
+  end if;
+  if take_request_tokens.org_id is null then
+    v_limit := take_request_tokens.anonymous_per_minute;
+  else
+    select case when pg_catalog.jsonb_typeof(o.settings #> '{rate_limit,requests_per_minute}') = 'number'
+                 and (o.settings #>> '{rate_limit,requests_per_minute}')::numeric between 1 and 1000000000
+                then (o.settings #>> '{rate_limit,requests_per_minute}')::numeric::integer end
+      into v_limit
+      from app_public.organizations o where o.id = take_request_tokens.org_id;
+    v_limit := coalesce(v_limit, take_request_tokens.default_per_minute);
+  end if;
+  v_rate := v_limit / 60.0;
+
+  -- A new key starts with a full bucket; then the row is locked for this taker.
+  insert into app_private.rate_limit_buckets as b (key, tokens, updated_at)
+  values (take_request_tokens.key, v_limit, v_now)
+  on conflict on constraint rate_limit_buckets_pkey do nothing;
+  select b.tokens, b.updated_at into v_tokens, v_seen
+    from app_private.rate_limit_buckets b where b.key = take_request_tokens.key
+     for update;
+
+  v_tokens := least(v_limit::double precision,
+                    v_tokens + greatest(0, extract(epoch from v_now - v_seen)) * v_rate);
+  v_granted := case when v_tokens >= 1
+                    then least(take_request_tokens.wanted, pg_catalog.floor(v_tokens))::integer
+                    else 0 end;
+  update app_private.rate_limit_buckets b
+     set tokens = v_tokens - v_granted, updated_at = greatest(v_seen, v_now)
+   where b.key = take_request_tokens.key;
+
+  return query select
+    v_granted,
+    case when v_granted > 0 then 0
+         else greatest(1, pg_catalog.ceil((1 - v_tokens) / v_rate * 1000))::integer end,
+    v_limit,
+    greatest(0, pg_catalog.floor(v_tokens - v_granted))::integer;
+end;
+$$;
+
+--
+-- Name: FUNCTION take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer) IS 'Takes up to `wanted` requests from the key''s token bucket; says how many were granted and, when none, when to retry.';
 
 --
 -- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -2196,6 +2223,13 @@ REVOKE ALL ON FUNCTION app_private.require_role(minimum app_public.user_role) FR
 --
 
 REVOKE ALL ON FUNCTION app_private.set_current_tenant(org_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer) TO :DATABASE_AUTHENTICATOR;
 
 --
 -- Name: FUNCTION tg__audit(); Type: ACL; Schema: app_private; Owner: -

@@ -1,10 +1,18 @@
 /**
  * Per-tenant rate limits, shared by every API replica: the state is a token
- * bucket per key in an unlogged PostgreSQL table, charged by one SQL function
- * (app_private.charge_request, migration 000002) in one round trip. Requests are
- * charged to their organization (a verified token's org_id) or, anonymous, to
- * their client address. An organization's limit is RATE_LIMIT_PER_MINUTE unless
- * its settings carry {"rate_limit": {"requests_per_minute": N}}.
+ * bucket per key in an unlogged PostgreSQL table, taken from by one SQL function
+ * (app_private.take_request_tokens) in one round trip. Requests are charged to
+ * their organization (a verified token's org_id) or, anonymous, to their client
+ * address. An organization's limit is RATE_LIMIT_PER_MINUTE unless its settings
+ * carry {"rate_limit": {"requests_per_minute": N}}.
+ *
+ * Leases: for a key whose limit is high, a process takes a few tokens per call
+ * (up to a tenth of a second's worth at the full rate, at most 100) and spends
+ * them locally for up to a second. The bucket stays the only authority, so all
+ * replicas together never admit more than the limit; a lease's unspent tokens
+ * are dropped when it expires, so a replica can at worst under-admit by one
+ * lease per key per second. Keys with low limits (under 1,200 a minute) take one
+ * token per call: exactly the old one-request-one-charge behaviour.
  */
 import type { Pool } from "pg";
 import type { Claims } from "./auth.ts";
@@ -30,27 +38,99 @@ export type RateLimiter = (
   clientAddress: string,
 ) => Promise<RateLimitDecision>;
 
+interface Lease {
+  /** Tokens taken from the bucket and not yet spent by this process. */
+  tokens: number;
+  /** The key's limit per minute, as the database last said. */
+  limit: number;
+  /** The bucket's remaining tokens when the lease was taken. */
+  remaining: number;
+  /** Unspent tokens are dropped after this (ms since the epoch). */
+  expiresAt: number;
+  /** The bucket was empty: refuse locally until a token can have come back. */
+  deniedUntil: number;
+  /** A database call for this key in flight: others wait for it, not start their own. */
+  pending?: Promise<void>;
+}
+
+const LEASE_MS = 1000;
+const MAX_LEASE = 100;
+const MAX_KEYS = 10_000;
+
+/** Tokens to ask for at once: a tenth of a second at the full rate, 1 to 100. */
+export function leaseSize(limitPerMinute: number): number {
+  return Math.max(1, Math.min(MAX_LEASE, Math.floor(limitPerMinute / 600)));
+}
+
+interface TakeRow {
+  granted: number;
+  retry_after_ms: number;
+  lim: number;
+  remaining: number;
+}
+
 export function makeRateLimiter(pool: Pool, options: RateLimitOptions): RateLimiter | undefined {
   if (options.perMinute <= 0) return undefined;
+  const leases = new Map<string, Lease>();
+
+  const fetchLease = async (lease: Lease, orgId: string | null, key: string, wanted: number) => {
+    const { rows } = await pool.query<TakeRow>(
+      "select granted, retry_after_ms, lim, remaining from app_private.take_request_tokens($1, $2, $3, $4, $5)",
+      [orgId, key, options.perMinute, options.anonymousPerMinute, wanted],
+    );
+    const row = rows[0]!;
+    const now = Date.now();
+    lease.tokens = row.granted;
+    lease.limit = row.lim;
+    lease.remaining = row.remaining;
+    lease.expiresAt = now + LEASE_MS;
+    // No token now means none before retry_after: another replica cannot give one back.
+    lease.deniedUntil = row.granted > 0 ? 0 : now + row.retry_after_ms;
+  };
+
   return async (claims, clientAddress) => {
     const orgId = claims?.orgId ?? null;
     const key = orgId ? `org:${orgId}` : `addr:${clientAddress}`;
-    const { rows } = await pool.query<{
-      allowed: boolean;
-      retry_after_ms: number;
-      lim: number;
-      remaining: number;
-    }>(
-      "select allowed, retry_after_ms, lim, remaining from app_private.charge_request($1, $2, $3, $4)",
-      [orgId, key, options.perMinute, options.anonymousPerMinute],
-    );
-    const row = rows[0]!;
-    return {
-      allowed: row.allowed,
-      retryAfterSeconds: Math.ceil(row.retry_after_ms / 1000),
-      limit: row.lim,
-      remaining: row.remaining,
-      key,
-    };
+    let lease = leases.get(key);
+    if (!lease) {
+      if (leases.size >= MAX_KEYS) leases.delete(leases.keys().next().value!);
+      lease = { tokens: 0, limit: 0, remaining: 0, expiresAt: 0, deniedUntil: 0 };
+      leases.set(key, lease);
+    }
+    for (;;) {
+      const now = Date.now();
+      if (lease.expiresAt <= now) lease.tokens = 0;
+      if (lease.tokens > 0) {
+        lease.tokens -= 1;
+        return {
+          allowed: true,
+          retryAfterSeconds: 0,
+          limit: lease.limit,
+          remaining: lease.remaining + lease.tokens,
+          key,
+        };
+      }
+      if (lease.deniedUntil > now) {
+        return {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil((lease.deniedUntil - now) / 1000)),
+          limit: lease.limit,
+          remaining: 0,
+          key,
+        };
+      }
+      if (lease.pending) {
+        await lease.pending;
+        continue;
+      }
+      // The first call for a key takes one token and learns its limit (an
+      // organization may override it); later calls lease by that limit.
+      const wanted = lease.limit > 0 ? leaseSize(lease.limit) : 1;
+      const current = lease;
+      current.pending = fetchLease(current, orgId, key, wanted).finally(() => {
+        current.pending = undefined;
+      });
+      await current.pending;
+    }
   };
 }

@@ -42,9 +42,6 @@ describe("plans under tenant skew", () => {
       return rows[0]!["QUERY PLAN"][0]!.Plan;
     });
     const all = nodes(plan);
-    console.log(
-      JSON.stringify(all.map((n) => [n["Node Type"], n["Relation Name"], n["Actual Rows"]])),
-    );
     expect(all.map((n) => n["Node Type"])).not.toContain("Sort");
     const scan = all.find((n) => n["Relation Name"] === "users");
     expect(scan?.["Node Type"]).toBe("Index Scan");
