@@ -5,7 +5,7 @@
  * database is asked once per lease instead of once per request; the bucket in
  * app_private.rate_limit_buckets stays the only authority, so every replica
  * together never admits more than the limit. The row lock serialises concurrent
- * takers of one key. charge_request (one token) is kept as a thin wrapper.
+ * takers of one key. charge_request.sql keeps the one-token form.
  */
 create or replace function app_private.take_request_tokens(
   org_id uuid,
@@ -69,18 +69,3 @@ end;
 $$;
 comment on function app_private.take_request_tokens(uuid, text, integer, integer, integer) is
   E'Takes up to `wanted` requests from the key''s token bucket; says how many were granted and, when none, when to retry.';
-
-create or replace function app_private.charge_request(
-  org_id uuid,
-  key text,
-  default_per_minute integer,
-  anonymous_per_minute integer
-) returns table (allowed boolean, retry_after_ms integer, lim integer, remaining integer)
-  language sql volatile
-  set search_path = pg_catalog, pg_temp
-as $$
-  select t.granted > 0, t.retry_after_ms, t.lim, t.remaining
-    from app_private.take_request_tokens(org_id, key, default_per_minute, anonymous_per_minute, 1) t;
-$$;
-comment on function app_private.charge_request(uuid, text, integer, integer) is
-  E'Takes one request from the key''s token bucket; says whether it was allowed and when to retry.';

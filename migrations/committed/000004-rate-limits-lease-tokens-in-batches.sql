@@ -1,10 +1,10 @@
 --! Previous: sha1:de6d4fb804be4be207195c0ddbef4e4a25d48ac8
---! Hash: sha1:187bd37ccc3cd66806b221ec09b4e7b51ef2215c
+--! Hash: sha1:d25dce28215d46c39c7ea94eabff6c0f8bb36e2d
 --! Message: Rate limits: lease tokens in batches
 
 -- Rate limits: lease tokens in batches (issue #3's benchmark measured the
 -- per-request charge at +17-37 % of p50). take_request_tokens hands out up to N
--- tokens per call; charge_request becomes a wrapper taking one.
+-- tokens per call; charge_request becomes its one-token form.
 drop function if exists app_private.take_request_tokens(uuid, text, integer, integer, integer);
 
 --! Included ratelimit/take_request_tokens.sql
@@ -15,7 +15,7 @@ drop function if exists app_private.take_request_tokens(uuid, text, integer, int
  * database is asked once per lease instead of once per request; the bucket in
  * app_private.rate_limit_buckets stays the only authority, so every replica
  * together never admits more than the limit. The row lock serialises concurrent
- * takers of one key. charge_request (one token) is kept as a thin wrapper.
+ * takers of one key. charge_request.sql keeps the one-token form.
  */
 create or replace function app_private.take_request_tokens(
   org_id uuid,
@@ -79,7 +79,16 @@ end;
 $$;
 comment on function app_private.take_request_tokens(uuid, text, integer, integer, integer) is
   E'Takes up to `wanted` requests from the key''s token bucket; says how many were granted and, when none, when to retry.';
-
+--! EndIncluded ratelimit/take_request_tokens.sql
+grant execute on function app_private.take_request_tokens(uuid, text, integer, integer, integer)
+  to :DATABASE_AUTHENTICATOR;
+--! Included ratelimit/charge_request.sql
+/*
+ * charge_request: one request against the per-tenant rate limit, the one-token
+ * form of take_request_tokens (which holds the token bucket's logic; the API
+ * leases tokens through it, see src/server/rate-limit.ts). Kept for callers that
+ * charge one request at a time. prune_rate_limit_buckets forgets idle buckets.
+ */
 create or replace function app_private.charge_request(
   org_id uuid,
   key text,
@@ -94,6 +103,18 @@ as $$
 $$;
 comment on function app_private.charge_request(uuid, text, integer, integer) is
   E'Takes one request from the key''s token bucket; says whether it was allowed and when to retry.';
---! EndIncluded ratelimit/take_request_tokens.sql
-grant execute on function app_private.take_request_tokens(uuid, text, integer, integer, integer)
-  to :DATABASE_AUTHENTICATOR;
+
+create or replace function app_private.prune_rate_limit_buckets() returns bigint
+  language sql volatile
+  set search_path = pg_catalog, pg_temp
+as $$
+  -- A bucket idle for an hour is full again: forgetting it changes nothing.
+  with gone as (
+    delete from app_private.rate_limit_buckets b
+     where b.updated_at < pg_catalog.now() - interval '1 hour'
+    returning 1)
+  select pg_catalog.count(*) from gone;
+$$;
+comment on function app_private.prune_rate_limit_buckets() is
+  E'Removes rate-limit buckets idle for an hour (they would be full again); returns how many.';
+--! EndIncluded ratelimit/charge_request.sql
