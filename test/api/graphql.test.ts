@@ -39,6 +39,13 @@ describe("GraphQL over HTTP", () => {
     it("answers unknown paths with 404", async () => {
       expect((await fetch(`${ctx.api.url}/nope`)).status).toBe(404);
     });
+
+    it("serves Ruru at /graphiql when enabled", async () => {
+      const res = await fetch(`${ctx.api.url}/graphiql`, { headers: { accept: "text/html" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await res.text()).toMatch(/ruru/i);
+    });
   });
 
   describe("authentication", () => {
