@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { ConfigError } from "../config.ts";
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -144,6 +145,16 @@ export class EmbeddedPostgres {
     if (!fs.existsSync(pidFile)) return;
     const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
     if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+    // A server whose forgeline process still runs belongs to that process (a
+    // `forgeline start` in another terminal): never take it away from it.
+    const owner = liveOwner(pid);
+    if (owner) {
+      throw new ConfigError(
+        "DATA_DIR",
+        `(${this.options.dataDir}) is in use by another forgeline process (pid ${owner}): ` +
+          "stop it first, or run this command while it is stopped",
+      );
+    }
     this.log(`a server left by an earlier run (pid ${pid}) still uses ${this.pgData}: stopping it`);
     process.kill(pid, "SIGINT");
     for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
@@ -254,6 +265,25 @@ export class EmbeddedPostgres {
     );
     await Promise.race([this.exited, timeout]);
     this.child = undefined;
+  }
+}
+
+/**
+ * The pid of the forgeline process that started server `pid`, if it still runs.
+ * An orphaned server (its parent died) is re-parented, to init or a subreaper,
+ * which is not a forgeline process.
+ */
+function liveOwner(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!Number.isInteger(ppid) || ppid <= 1) return undefined;
+    const cmdline = fs.readFileSync(`/proc/${ppid}/cmdline`, "utf8");
+    return /src\/cli\/index\.ts|forgeline|vitest|bench/.test(cmdline) ? ppid : undefined;
+  } catch {
+    // No /proc (macOS): assume nothing else owns it, as before.
+    return undefined;
   }
 }
 
