@@ -12,6 +12,7 @@ import { tokenCommand } from "./token.ts";
 import { dumpSchemaCommand } from "./dump-schema.ts";
 import { benchCommand } from "./bench.ts";
 import { scheduleCommand } from "./schedule.ts";
+import { seedCommand } from "./seed.ts";
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -56,6 +57,12 @@ program
   .option("--sub <subject>", "subject claim", "dev")
   .option("--expires <duration>", "lifetime, e.g. 15m, 1h, 7d", "1h")
   .action(tokenCommand);
+program
+  .command("seed")
+  .description("create a demo organization with one user per role; prints ids and tokens")
+  .option("--slug <slug>", "the organization's slug", "demo")
+  .option("--name <name>", "the organization's name", "Demo Labs")
+  .action(seedCommand);
 program
   .command("schedule")
   .description(

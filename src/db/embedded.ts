@@ -12,7 +12,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { ConfigError } from "../config.ts";
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -108,16 +107,19 @@ export class EmbeddedPostgres {
   readonly pgData: string;
 
   private readonly options: EmbeddedOptions;
+  /** The configured port, or that of a running server this process joined. */
+  private port: number;
 
   constructor(options: EmbeddedOptions) {
     this.options = options;
+    this.port = options.port;
     this.log = options.log ?? ((line) => console.error(`[postgres] ${line}`));
     this.pgData = path.join(options.dataDir, "postgres");
   }
 
   get url(): string {
-    const { superuser, password, port } = this.options;
-    return `postgres://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+    const { superuser, password } = this.options;
+    return `postgres://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${this.port}/postgres`;
   }
 
   /** Initialises the cluster on first use, then starts it and waits until it accepts connections. */
@@ -132,34 +134,38 @@ export class EmbeddedPostgres {
     if (!fs.existsSync(path.join(this.pgData, "PG_VERSION"))) {
       await this.initdb(bins, runAs);
     }
-    await this.stopLeftover();
+    if (await this.joinOrClearRunning()) return;
     await this.launch(bins, runAs);
   }
 
   /**
-   * A previous run that died without stopping leaves its server running on this
-   * data folder (postmaster.pid names it): shut it down cleanly before starting.
+   * postmaster.pid names a server already running on this data folder. If the
+   * forgeline process that started it still runs (`npm start` in another
+   * terminal), this process uses that server and leaves it alone when it stops
+   * (so `forgeline migrate` or `seed` work beside a running `start`). If its
+   * parent is gone (a crashed run), it is shut down cleanly and started afresh.
+   * Returns true when an owned server is joined.
    */
-  private async stopLeftover(): Promise<void> {
+  private async joinOrClearRunning(): Promise<boolean> {
     const pidFile = path.join(this.pgData, "postmaster.pid");
-    if (!fs.existsSync(pidFile)) return;
-    const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
-    // A server whose forgeline process still runs belongs to that process (a
-    // `forgeline start` in another terminal): never take it away from it.
+    if (!fs.existsSync(pidFile)) return false;
+    const lines = fs.readFileSync(pidFile, "utf8").split("\n");
+    const pid = Number(lines[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
     const owner = liveOwner(pid);
     if (owner) {
-      throw new ConfigError(
-        "DATA_DIR",
-        `(${this.options.dataDir}) is in use by another forgeline process (pid ${owner}): ` +
-          "stop it first, or run this command while it is stopped",
-      );
+      const port = Number(lines[3]);
+      if (Number.isInteger(port) && port > 0) this.port = port;
+      this.log(`using the embedded server of forgeline process ${owner} (port ${this.port})`);
+      await this.waitUntilReady();
+      return true;
     }
     this.log(`a server left by an earlier run (pid ${pid}) still uses ${this.pgData}: stopping it`);
     process.kill(pid, "SIGINT");
     for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
     if (alive(pid))
       throw new Error(`The earlier server (pid ${pid}) did not stop; stop it and try again`);
+    return false;
   }
 
   private async initdb(bins: Binaries, runAs: RunAs | undefined): Promise<void> {
@@ -194,7 +200,7 @@ export class EmbeddedPostgres {
       "-D",
       this.pgData,
       "-p",
-      String(this.options.port),
+      String(this.port),
       "-c",
       "listen_addresses=127.0.0.1",
       "-c",
@@ -234,7 +240,7 @@ export class EmbeddedPostgres {
     const deadline = Date.now() + 60_000;
     let lastError: unknown;
     while (Date.now() < deadline) {
-      if (this.child?.exitCode !== null) return; // `failed` reports it
+      if (this.child && this.child.exitCode !== null) return; // `failed` reports it
       const client = new pg.Client({ connectionString: this.url });
       try {
         await client.connect();

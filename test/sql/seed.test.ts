@@ -1,0 +1,68 @@
+/**
+ * `forgeline seed`, run as the real command against this file's database: it
+ * creates the demo organization through the business functions (audited, one
+ * user per role), prints working tokens, and a second run changes nothing.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { makeVerifier } from "../../src/server/auth.ts";
+import { projectRoot } from "../../src/paths.ts";
+import { useTestDatabase } from "../support/db.ts";
+
+const exec = promisify(execFile);
+const SECRET = "seed-test-secret-that-is-long-enough-xx";
+
+describe("forgeline seed", () => {
+  const t = useTestDatabase();
+
+  const run = () =>
+    exec(
+      process.execPath,
+      [path.join(projectRoot, "src/cli/index.ts"), "seed", "--slug", "seeded"],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: t.db.ownerUrl,
+          AUTH_DATABASE_URL: t.db.authUrl,
+          DATABASE_VISITOR: t.db.roles.visitor,
+          JWT_SECRET: SECRET,
+          LOG_LEVEL: "warn",
+        },
+      },
+    );
+
+  it("creates a demo organization with one user per role and prints their tokens", async () => {
+    const first = await run();
+    expect(first.stdout).toMatch(/^Created organization "seeded": [0-9a-f-]{36}$/m);
+    const { rows } = await t.root.query<{ role: string; email: string }>(
+      `select u.role::text as role, u.email::text as email from app_public.users u
+         join app_public.organizations o on o.id = u.organization_id where o.slug = 'seeded' order by 1`,
+    );
+    expect(rows.map((r) => r.role)).toEqual(["admin", "member", "owner", "viewer"]);
+    const audited = await t.root.query<{ n: number }>(
+      "select count(*)::int as n from app_public.audit_events where actor in ('seed', 'user')",
+    );
+    expect(audited.rows[0]!.n).toBeGreaterThanOrEqual(5);
+
+    const tokens = [...first.stdout.matchAll(/token \(7 days\): (\S+)/g)].map((m) => m[1]!);
+    expect(tokens).toHaveLength(4);
+    const verify = await makeVerifier({
+      kind: "secret",
+      algorithm: "HS256",
+      secret: SECRET,
+      issuer: "forgeline",
+      audience: "forgeline",
+    });
+    const claims = await verify(tokens[0]!);
+    expect(claims.orgId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const second = await run();
+    expect(second.stdout).toMatch(/^Found organization "seeded"/m);
+    const again = await t.root.query(
+      "select count(*)::int as n from app_public.organizations where slug = 'seeded'",
+    );
+    expect(again.rows).toEqual([{ n: 1 }]);
+  });
+});
