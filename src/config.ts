@@ -50,6 +50,7 @@ const envSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Trust the first X-Forwarded-For entry as the client address (behind a proxy only). */
   TRUST_PROXY: booleanish.default(false),
+  API_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** Port of the worker-only /metrics and /healthz server (`forgeline worker`); 0 = off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),

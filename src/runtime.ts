@@ -119,7 +119,7 @@ export async function runForgeline(
       running.worker = worker;
     }
     if (options.api) {
-      const authPool = makePool(db.authUrl, 20, "api");
+      const authPool = makePool(db.authUrl, config.env.API_POOL_SIZE, "api");
       cleanups.push(() => authPool.end());
       const verify = await makeVerifier(jwtConfig(config, resolved.jwtFallbackSecret));
       const api = await startApiServer({

@@ -61,6 +61,7 @@ describe("configuration", () => {
     [{ NODE_ENV: "staging" }, "NODE_ENV"],
     [{ DATABASE_VISITOR: "Robert'); drop" }, "DATABASE_VISITOR"],
     [{ WORKER_CONCURRENCY: "0" }, "WORKER_CONCURRENCY"],
+    [{ API_POOL_SIZE: "none" }, "API_POOL_SIZE"],
     [{ GRAPHIQL: "maybe" }, "GRAPHIQL"],
   ])("refuses %j naming %s", (env, variable) => {
     expect(refusal(env)).toBe(variable);
