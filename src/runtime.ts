@@ -8,7 +8,6 @@
  * /metrics and /healthz on METRICS_PORT; with the API, the API serves them.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Runner } from "graphile-worker";
 import { jwtConfig, loadConfig, type Config } from "./config.ts";
 import { resolveDatabase, type ResolvedDatabase } from "./db/resolve.ts";
@@ -19,6 +18,7 @@ import { makeVerifier } from "./server/auth.ts";
 import { startApiServer, type ApiServer } from "./server/http.ts";
 import { registerPool, registerWorkerQueue, sendMetrics } from "./server/metrics.ts";
 import { makeRateLimiter } from "./server/rate-limit.ts";
+import { closeServer, listen } from "./server/listen.ts";
 import { startWorker } from "./worker/runner.ts";
 
 export interface RunOptions {
@@ -61,13 +61,7 @@ async function startMetricsServer(
       .writeHead(status, { "Content-Type": "application/json; charset=utf-8" })
       .end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return { server, url: `http://${shown}:${address.port}` };
+  return { server, url: await listen(server, port, host) };
 }
 
 export async function runForgeline(
@@ -142,13 +136,7 @@ export async function runForgeline(
       running.api = api;
     } else if (config.env.METRICS_PORT > 0) {
       const metrics = await startMetricsServer(config.env.HOST, config.env.METRICS_PORT);
-      cleanups.push(
-        () =>
-          new Promise<void>((resolve) => {
-            metrics.server.close(() => resolve());
-            metrics.server.closeIdleConnections();
-          }),
-      );
+      cleanups.push(() => closeServer(metrics.server));
       running.metricsUrl = metrics.url;
     }
     return running;

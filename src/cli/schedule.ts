@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from "../config.ts";
 import { scheduleMaintenance, unscheduleMaintenance } from "../db/schedule.ts";
 import { EMBEDDED_DATABASE, EMBEDDED_OWNER } from "../db/resolve.ts";
+import { databaseNameOf } from "../db/setup.ts";
 import { log } from "../runtime.ts";
 
 export async function scheduleCommand(options: { remove?: boolean; cron?: string }): Promise<void> {
@@ -21,8 +22,7 @@ export async function scheduleCommand(options: { remove?: boolean; cron?: string
       "is required to schedule with pg_cron (a superuser URL)",
     );
   }
-  const database =
-    decodeURIComponent(new URL(config.database!.ownerUrl).pathname.slice(1)) || EMBEDDED_DATABASE;
+  const database = databaseNameOf(config.database!.ownerUrl) || EMBEDDED_DATABASE;
   if (options.remove) {
     const removed = await unscheduleMaintenance(rootUrl, database);
     log(

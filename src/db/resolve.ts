@@ -10,7 +10,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { Config, DatabaseConfig } from "../config.ts";
 import { EmbeddedPostgres } from "./embedded.ts";
-import { databaseUrl, setupDatabase } from "./setup.ts";
+import { databaseNameOf, databaseUrl, setupDatabase } from "./setup.ts";
 
 export const EMBEDDED_DATABASE = "forgeline";
 export const EMBEDDED_OWNER = "forgeline_owner";
@@ -65,7 +65,7 @@ export async function resolveDatabase(
       const passwordOf = (url: string) => decodeURIComponent(new URL(url).password) || undefined;
       await setupDatabase({
         rootUrl: db.rootUrl!,
-        database: decodeURIComponent(new URL(db.ownerUrl).pathname.slice(1)),
+        database: databaseNameOf(db.ownerUrl),
         roles: {
           owner: db.ownerRole,
           authenticator: db.authenticatorRole,

@@ -29,6 +29,11 @@ export interface SetupOptions {
 const ident = (name: string) => pg.escapeIdentifier(name);
 const literal = (value: string) => pg.escapeLiteral(value);
 
+/** The database a connection URL names. */
+export function databaseNameOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
 export function databaseUrl(
   url: string,
   database: string,

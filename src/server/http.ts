@@ -15,11 +15,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { isIP, type AddressInfo } from "node:net";
+import { isIP } from "node:net";
 import type { Pool } from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { logger as processLogger, type Logger } from "../logger.ts";
+import { closeServer, listen } from "./listen.ts";
 import { AuthError, bearerToken, type Verifier } from "./auth.ts";
 import {
   GRAPHQL_PATH,
@@ -284,21 +285,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.port, options.host);
   return {
     server,
     pgl,
-    url: `http://${host}:${address.port}`,
+    url,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await pgl.release(); // releases the grafserv instance too
       unregisterPool();
     },
