@@ -108,5 +108,25 @@ describe("migrations", () => {
     const expected = fs.readFileSync(path.join(projectRoot, "data", "schema.sql"), "utf8");
     const actual = await dumpSchemaSql(db.rootDbUrl, db.roles);
     expect(actual, "data/schema.sql is stale: run `npm run schema:dump`").toBe(expected);
+
+    // As if maintenance had run in other months (years before and after today,
+    // whatever today is): the dump does not change: no child partition is in it.
+    const client = new pg.Client({ connectionString: db.rootDbUrl });
+    await client.connect();
+    try {
+      for (const month of ["2019-02-01", "2031-07-01"]) {
+        const name = `audit_events_p${month.slice(0, 7).replace("-", "")}`;
+        await client.query(
+          `create table app_partitions.${name} partition of app_public.audit_events
+             for values from ('${month} 00:00:00+00') to (('${month}'::date + interval '1 month')::timestamp at time zone 'UTC')`,
+        );
+      }
+      expect(await dumpSchemaSql(db.rootDbUrl, db.roles)).toBe(expected);
+    } finally {
+      for (const name of ["audit_events_p201902", "audit_events_p203107"]) {
+        await client.query(`drop table if exists app_partitions.${name}`);
+      }
+      await client.end();
+    }
   });
 });

@@ -135,8 +135,7 @@ describe("operations core (SQL)", () => {
           ),
         ),
       ).toBe("42501");
-      const owner = new pg.Client({ connectionString: t.db.ownerUrl });
-      await owner.connect();
+      const owner = await t.client(t.db.ownerUrl);
       try {
         expect(await sqlstate(owner.query("delete from app_public.audit_events"))).toBe("FL009");
         expect(await sqlstate(owner.query("update app_public.audit_events set actor = 'x'"))).toBe(
@@ -285,7 +284,7 @@ describe("operations core (SQL)", () => {
         `update app_public.organizations set settings = '{"rate_limit": {"requests_per_minute": 5}}' where id = $1`,
         [org.orgId],
       );
-      const pool = new pg.Pool({ connectionString: t.db.authUrl, max: 10 });
+      const pool = t.pool(t.db.authUrl, 10);
       try {
         const results = await Promise.all(
           Array.from({ length: 20 }, () => charge(pool, org.orgId, `org:${org.orgId}`)),
@@ -340,8 +339,7 @@ describe("operations core (SQL)", () => {
 
   describe("DBA views", () => {
     it("answer the owner and nobody else", async () => {
-      const owner = new pg.Client({ connectionString: t.db.ownerUrl });
-      await owner.connect();
+      const owner = await t.client(t.db.ownerUrl);
       try {
         const health = await owner.query<{ connections: string; locks_waiting: string }>(
           "select * from app_private.db_health_check",

@@ -6,13 +6,12 @@
  * empty bucket is not asked again before a token can have come back.
  */
 import { describe, expect, it } from "vitest";
-import pg from "pg";
 import { leaseSize, makeRateLimiter } from "../../src/server/rate-limit.ts";
-import { createOrg, useTestDatabase } from "../support/db.ts";
+import { createOrg, useTestDatabase, type TestDb } from "../support/db.ts";
 
 /** A real pool that counts the queries sent through it. */
-function countingPool(url: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
+function countingPool(t: TestDb, url: string) {
+  const pool = t.pool(url, 5);
   let calls = 0;
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   (pool as unknown as { query: typeof query }).query = (...args: unknown[]) => {
@@ -37,7 +36,7 @@ describe("rate-limit leases", () => {
       `update app_public.organizations set settings = '{"rate_limit": {"requests_per_minute": 1200}}' where id = $1`,
       [org.orgId],
     );
-    const replicas = [countingPool(t.db.authUrl), countingPool(t.db.authUrl)];
+    const replicas = [countingPool(t, t.db.authUrl), countingPool(t, t.db.authUrl)];
     try {
       const limiters = replicas.map((r) =>
         makeRateLimiter(r.pool, { perMinute: 100, anonymousPerMinute: 10 })!,
@@ -65,7 +64,7 @@ describe("rate-limit leases", () => {
 
   it("asks the database once per lease for a busy key", async () => {
     const org = await createOrg(t, "lease-busy");
-    const replica = countingPool(t.db.authUrl);
+    const replica = countingPool(t, t.db.authUrl);
     try {
       const limit = makeRateLimiter(replica.pool, { perMinute: 60_000, anonymousPerMinute: 10 })!;
       const claims = { sub: "x", orgId: org.orgId, userId: org.users.viewer, role: null };
@@ -78,7 +77,7 @@ describe("rate-limit leases", () => {
   });
 
   it("takes one token per call under a low limit", async () => {
-    const replica = countingPool(t.db.authUrl);
+    const replica = countingPool(t, t.db.authUrl);
     try {
       const limit = makeRateLimiter(replica.pool, { perMinute: 100, anonymousPerMinute: 3 })!;
       const results = [];

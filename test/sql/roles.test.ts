@@ -4,7 +4,6 @@
  * is asserted by outcome and, for refusals, by error code.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import pg from "pg";
 import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
 
 type Role = "owner" | "admin" | "member" | "viewer";
@@ -264,8 +263,7 @@ describe("role matrix", () => {
       expect(r.rows[0]).toEqual({ role: "admin", users: 4, others: 0 });
       await client.query("rollback");
       // The same settings forged in a request's session (the authenticator's) grant nothing.
-      const api = new pg.Client({ connectionString: t.db.authUrl });
-      await api.connect();
+      const api = await t.client(t.db.authUrl);
       try {
         await api.query("begin");
         await api.query(`set local role ${api.escapeIdentifier(t.db.roles.visitor)}`);

@@ -8,32 +8,78 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
-import { cloneDatabase, dropDatabase, type ScratchDatabase } from "../../src/db/scratch.ts";
+import {
+  cloneDatabase,
+  dropDatabase,
+  waitForIdle,
+  type ScratchDatabase,
+} from "../../src/db/scratch.ts";
 
 export interface TestDb {
   db: ScratchDatabase;
   /** Superuser pool on this file's database (bypasses RLS: for setup and checks). */
   root: pg.Pool;
+  /**
+   * A pool on `url` (one of `db`'s URLs) that this file's teardown ends before the
+   * database is dropped, with connection errors handled (see `watchErrors`).
+   */
+  pool(url: string, max?: number): pg.Pool;
+  /** A connected client on `url`, likewise ended by the teardown if the test did not. */
+  client(url: string): Promise<pg.Client>;
+}
+
+/**
+ * `drop database … with (force)` terminates the backends still connected, and
+ * each of their clients then emits 57P01 ("terminating connection due to
+ * administrator command"). Teardown ends every pool first, so this should not
+ * happen; if a backend is still on its way out it must not become an uncaught
+ * error that fails the run. Anything else is reported, and fails the test that
+ * caused it through the query that hit it.
+ */
+export function watchErrors(emitter: pg.Pool | pg.Client): void {
+  const onError = (e: Error & { code?: string }) => {
+    if (e.code !== "57P01") console.error("test database connection failed:", e);
+  };
+  if (emitter instanceof pg.Pool) {
+    emitter.on("error", onError);
+    emitter.on("connect", (client) => client.on("error", onError));
+  } else {
+    emitter.on("error", onError);
+  }
 }
 
 export function useTestDatabase(): TestDb {
-  const ctx = {} as TestDb;
+  const opened: Array<pg.Pool | pg.Client> = [];
+  const ctx = {
+    pool(url: string, max = 5) {
+      const pool = new pg.Pool({ connectionString: url, max });
+      watchErrors(pool);
+      opened.push(pool);
+      return pool;
+    },
+    async client(url: string) {
+      const client = new pg.Client({ connectionString: url });
+      watchErrors(client);
+      opened.push(client);
+      await client.connect();
+      return client;
+    },
+  } as TestDb;
   beforeAll(async () => {
     const template = inject("template");
     const db = await cloneDatabase(template, `${template.name}_${randomBytes(4).toString("hex")}`);
     ctx.db = db;
-    ctx.root = new pg.Pool({ connectionString: db.rootDbUrl, max: 4 });
-    // `drop database … with (force)` at the end may still meet a backend that is
-    // closing; its "terminating connection" notice must not become an uncaught error.
-    const ignoreTermination = (e: Error & { code?: string }) => {
-      if (e.code !== "57P01") console.error("test database connection failed:", e);
-    };
-    ctx.root.on("error", ignoreTermination);
-    ctx.root.on("connect", (client) => client.on("error", ignoreTermination));
+    ctx.root = ctx.pool(db.rootDbUrl, 4);
   });
   afterAll(async () => {
-    await ctx.root?.end();
-    if (ctx.db) await dropDatabase(ctx.db.rootUrl, ctx.db.name);
+    // Every connection ends before the drop, so the drop terminates nobody.
+    for (const connection of opened.splice(0).reverse()) {
+      await connection.end().catch(() => undefined);
+    }
+    if (ctx.db) {
+      await waitForIdle(ctx.db.rootUrl, ctx.db.name);
+      await dropDatabase(ctx.db.rootUrl, ctx.db.name);
+    }
   });
   return ctx;
 }

@@ -33,7 +33,7 @@ describe("maintenance", () => {
     );
     await t.root.query(`drop table app_partitions.${newest}`);
 
-    const pool = new pg.Pool({ connectionString: t.db.ownerUrl, max: 2 });
+    const pool = t.pool(t.db.ownerUrl, 2);
     try {
       await quickAddJob({ pgPool: pool }, "maintenance__partitions", {});
       await runOnce({ pgPool: pool, taskList });
