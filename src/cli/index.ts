@@ -13,6 +13,7 @@ import { dumpSchemaCommand } from "./dump-schema.ts";
 import { benchCommand } from "./bench.ts";
 import { scheduleCommand } from "./schedule.ts";
 import { seedCommand } from "./seed.ts";
+import { docsCommand } from "./docs.ts";
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -75,6 +76,10 @@ program
   .command("dump-schema")
   .description("write data/schema.sql and data/schema.graphql from a freshly migrated database")
   .action(dumpSchemaCommand);
+program
+  .command("docs")
+  .description("regenerate the generated parts of the docs (docs/error_codes.md's tables)")
+  .action(docsCommand);
 program
   .command("bench")
   .description(

@@ -1,13 +1,15 @@
 /**
  * The error-code registry, its documentation and the SQL agree: every FL code
- * raised in functions/ or migrations/ is registered and documented, and the
- * masker lets registered codes through while masking everything else.
+ * raised in functions/ or migrations/ is registered, every registered code is
+ * raised somewhere and sits in its module's range, docs/error_codes.md's tables
+ * are the registry's rendering, and the masker lets registered codes through
+ * while masking everything else.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GraphQLError } from "postgraphile/graphql";
-import { ERROR_CODES } from "../../src/server/error-codes.ts";
+import { CODE_RANGES, ERROR_CODES, withGeneratedDocs } from "../../src/server/error-codes.ts";
 import { makeMaskError } from "../../src/server/errors.ts";
 import { projectRoot } from "../../src/paths.ts";
 
@@ -19,24 +21,57 @@ function sqlFiles(dir: string): string[] {
   });
 }
 
+/** Every `errcode = 'FL…'` in the SQL we ship (functions/ and the committed migrations). */
+function raisedCodes(): Set<string> {
+  const used = new Set<string>();
+  for (const file of [
+    ...sqlFiles(path.join(projectRoot, "functions")),
+    ...sqlFiles(path.join(projectRoot, "migrations")),
+  ]) {
+    for (const m of fs.readFileSync(file, "utf8").matchAll(/errcode\s*=\s*'(FL[0-9A-Z]{3})'/g))
+      used.add(m[1]!);
+  }
+  return used;
+}
+
+/** Codes the TypeScript layer gives itself (the masker maps some errors to FL codes). */
+function codesGivenInTypeScript(): Set<string> {
+  const used = new Set<string>();
+  const dir = path.join(projectRoot, "src");
+  const files = fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts") && !f.endsWith("error-codes.ts"));
+  for (const file of files) {
+    for (const m of fs.readFileSync(path.join(dir, file), "utf8").matchAll(/"(FL[0-9]{3})"/g))
+      used.add(m[1]!);
+  }
+  return used;
+}
+
 describe("error codes", () => {
   const registered = Object.keys(ERROR_CODES).sort();
 
   it("registers every code the SQL raises", () => {
-    const used = new Set<string>();
-    for (const file of [
-      ...sqlFiles(path.join(projectRoot, "functions")),
-      ...sqlFiles(path.join(projectRoot, "migrations")),
-    ]) {
-      for (const m of fs.readFileSync(file, "utf8").matchAll(/errcode\s*=\s*'(FL[0-9A-Z]{3})'/g))
-        used.add(m[1]!);
-    }
+    const used = raisedCodes();
     expect(used.size).toBeGreaterThan(0);
     expect([...used].filter((c) => !registered.includes(c))).toEqual([]);
   });
 
-  it("documents exactly the registered codes in docs/error_codes.md", () => {
+  it("raises every registered code somewhere (SQL or the API layer)", () => {
+    const used = new Set([...raisedCodes(), ...codesGivenInTypeScript()]);
+    expect(registered.filter((c) => !used.has(c))).toEqual([]);
+  });
+
+  it("keeps every code in its module's range", () => {
+    const prefixes = Object.keys(CODE_RANGES);
+    expect(registered.filter((c) => !prefixes.includes(c.slice(0, 3)))).toEqual([]);
+  });
+
+  it("generates docs/error_codes.md's tables from the registry", () => {
     const doc = fs.readFileSync(path.join(projectRoot, "docs", "error_codes.md"), "utf8");
+    expect(doc, "docs/error_codes.md is stale: run `npm run docs:errors`").toBe(
+      withGeneratedDocs(doc),
+    );
     const documented = [...doc.matchAll(/^\|\s*(FL[0-9A-Z]{3})\s*\|/gm)].map((m) => m[1]).sort();
     expect(documented).toEqual(registered);
   });
