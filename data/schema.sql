@@ -117,10 +117,10 @@ $$;
 COMMENT ON FUNCTION app_hidden.current_migration() IS 'The hash of the newest applied committed migration (for the readiness probe).';
 
 --
--- Name: apply_retention(); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: apply_retention(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.apply_retention() RETURNS SETOF text
+CREATE FUNCTION app_private.apply_retention(at timestamp with time zone DEFAULT now()) RETURNS SETOF text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -136,8 +136,8 @@ begin
      where p.retention is not null
        and c.relname ~ '_p[0-9]{6}$'
        and (pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') + interval '1 month')
-           <= (pg_catalog.now() at time zone 'UTC') - p.retention
-     order by 4
+           <= (apply_retention.at at time zone 'UTC') - p.retention
+     order by 4, 3
   loop
     execute pg_catalog.format('alter table %s detach partition %s', v_part.parent, v_part.part);
     execute pg_catalog.format('drop table %s', v_part.part);
@@ -147,10 +147,10 @@ end;
 $_$;
 
 --
--- Name: FUNCTION apply_retention(); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION apply_retention(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.apply_retention() IS 'Detaches and drops whole partitions older than each registered table''s retention; returns what it dropped.';
+COMMENT ON FUNCTION app_private.apply_retention(at timestamp with time zone) IS 'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`; returns what it dropped.';
 
 --
 -- Name: assert_valid_user(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -178,24 +178,6 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_private.assert_valid_user(name text, email text) IS 'Raises FL005 for an empty name or a malformed email address.';
-
---
--- Name: charge_request(uuid, text, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) RETURNS TABLE(allowed boolean, retry_after_ms integer, lim integer, remaining integer)
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  select t.granted > 0, t.retry_after_ms, t.lim, t.remaining
-    from app_private.take_request_tokens(org_id, key, default_per_minute, anonymous_per_minute, 1) t;
-$$;
-
---
--- Name: FUNCTION charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) IS 'Takes one request from the key''s token bucket; says whether it was allowed and when to retry.';
 
 --
 -- Name: enable_audit(regclass, text[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -244,6 +226,42 @@ $$;
 COMMENT ON FUNCTION app_private.enable_audit(target regclass, omit text[]) IS 'Opts a table into the audit log (one line per table in a migration); `omit` lists columns never recorded.';
 
 --
+-- Name: guard_partition(regclass, regclass); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.guard_partition(parent regclass, part regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_trigger record;
+begin
+  execute pg_catalog.format('alter table %s enable row level security', guard_partition.part);
+  for v_trigger in
+    select t.tgname, t.tgfoid::regproc as fn,
+           case when (t.tgtype & 2) <> 0 then 'before' else 'after' end as timing
+      from pg_catalog.pg_trigger t
+     where t.tgrelid = guard_partition.parent and not t.tgisinternal
+       and (t.tgtype & 32) <> 0          -- TRUNCATE
+       and t.tgnargs = 0
+  loop
+    if not exists (select 1 from pg_catalog.pg_trigger p
+                    where p.tgrelid = guard_partition.part and p.tgname = v_trigger.tgname) then
+      execute pg_catalog.format(
+        'create trigger %I %s truncate on %s for each statement execute function %s()',
+        v_trigger.tgname, v_trigger.timing, guard_partition.part, v_trigger.fn);
+    end if;
+  end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION guard_partition(parent regclass, part regclass); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.guard_partition(parent regclass, part regclass) IS 'Gives a partition its parent''s RLS and statement-level TRUNCATE triggers (not copied by PostgreSQL).';
+
+--
 -- Name: jsonb_pick(jsonb, text[]); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -262,10 +280,31 @@ $$;
 COMMENT ON FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) IS 'The given keys of a JSON object (a row''s key columns, for audit events).';
 
 --
--- Name: maintain_partitions(); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: lock_organization(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.maintain_partitions() RETURNS SETOF text
+CREATE FUNCTION app_private.lock_organization() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform 1 from app_public.organizations o
+   where o.id = app_public.current_org_id()
+     for no key update;
+end;
+$$;
+
+--
+-- Name: FUNCTION lock_organization(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lock_organization() IS 'Locks the current organization''s row until the transaction ends (serialises organization-wide rules).';
+
+--
+-- Name: maintain_partitions(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.maintain_partitions(at timestamp with time zone DEFAULT now()) RETURNS SETOF text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -278,17 +317,20 @@ begin
     select p.table_name::regclass as parent, c.relname, p.premake
       from app_private.partitioned_tables p
       join pg_catalog.pg_class c on c.oid = p.table_name
+     order by c.relname
   loop
     for i in 0 .. v_table.premake loop
-      v_month := (pg_catalog.date_trunc('month', pg_catalog.now() at time zone 'UTC') + pg_catalog.make_interval(months => i))::date;
+      v_month := (pg_catalog.date_trunc('month', maintain_partitions.at at time zone 'UTC')
+                  + pg_catalog.make_interval(months => i))::date;
       v_name := pg_catalog.format('%s_p%s', v_table.relname, pg_catalog.to_char(v_month, 'YYYYMM'));
       if pg_catalog.to_regclass(pg_catalog.format('app_partitions.%I', v_name)) is null then
         execute pg_catalog.format(
-          'create table app_partitions.%I partition of %s for values from (%L) to (%L)',
+          'create table if not exists app_partitions.%I partition of %s for values from (%L) to (%L)',
           v_name, v_table.parent,
           (v_month::timestamp at time zone 'UTC'),
           ((v_month + interval '1 month')::timestamp at time zone 'UTC'));
-        execute pg_catalog.format('alter table app_partitions.%I enable row level security', v_name);
+        perform app_private.guard_partition(v_table.parent,
+                                            pg_catalog.format('app_partitions.%I', v_name)::regclass);
         return next pg_catalog.format('created app_partitions.%I', v_name);
       end if;
     end loop;
@@ -297,32 +339,73 @@ end;
 $$;
 
 --
--- Name: FUNCTION maintain_partitions(); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION maintain_partitions(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.maintain_partitions() IS 'Creates the monthly partitions of every registered table for this month and the months ahead; returns what it created.';
+COMMENT ON FUNCTION app_private.maintain_partitions(at timestamp with time zone) IS 'Creates the missing monthly partitions of every registered table for the month of `at` and the months ahead; returns what it created.';
 
 --
--- Name: prune_rate_limit_buckets(); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: maintenance_is_scheduled_elsewhere(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.prune_rate_limit_buckets() RETURNS bigint
+CREATE FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with time zone DEFAULT now()) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((
+    select s.scheduler = 'pg_cron'
+       and s.scheduler_last_run_at > maintenance_is_scheduled_elsewhere.at - interval '2 hours'
+      from app_private.maintenance_state s), false);
+$$;
+
+--
+-- Name: FUNCTION maintenance_is_scheduled_elsewhere(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with time zone) IS 'Whether pg_cron has the maintenance job and ran it in the last two hours (the worker then skips its own run).';
+
+--
+-- Name: prune_rate_limit_buckets(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.prune_rate_limit_buckets(at timestamp with time zone DEFAULT now()) RETURNS bigint
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  -- A bucket idle for an hour is full again: forgetting it changes nothing.
   with gone as (
     delete from app_private.rate_limit_buckets b
-     where b.updated_at < pg_catalog.now() - interval '1 hour'
+     where b.updated_at < prune_rate_limit_buckets.at - interval '1 hour'
     returning 1)
   select pg_catalog.count(*) from gone;
 $$;
 
 --
--- Name: FUNCTION prune_rate_limit_buckets(); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION prune_rate_limit_buckets(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.prune_rate_limit_buckets() IS 'Removes rate-limit buckets idle for an hour (they would be full again); returns how many.';
+COMMENT ON FUNCTION app_private.prune_rate_limit_buckets(at timestamp with time zone) IS 'Removes rate-limit buckets idle for an hour before `at` (they would be full again); returns how many.';
+
+--
+-- Name: record_maintenance_schedule(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_maintenance_schedule(scheduler text, job text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  insert into app_private.maintenance_state as s (singleton, scheduler, scheduled_job, scheduled_at)
+  values (true, record_maintenance_schedule.scheduler, record_maintenance_schedule.job,
+          case when record_maintenance_schedule.scheduler is null then null else pg_catalog.now() end)
+  on conflict (singleton) do update
+     set scheduler = excluded.scheduler, scheduled_job = excluded.scheduled_job,
+         scheduled_at = excluded.scheduled_at;
+$$;
+
+--
+-- Name: FUNCTION record_maintenance_schedule(scheduler text, job text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_maintenance_schedule(scheduler text, job text) IS 'Records that maintenance is (or, with nulls, is no longer) scheduled by another scheduler such as pg_cron.';
 
 --
 -- Name: require_role(app_public.user_role); Type: FUNCTION; Schema: app_private; Owner: -
@@ -354,6 +437,41 @@ $$;
 COMMENT ON FUNCTION app_private.require_role(minimum app_public.user_role) IS 'Raises FL001/FL002 unless the caller holds at least the given role in the current organization.';
 
 --
+-- Name: run_maintenance(timestamp with time zone, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.run_maintenance(at timestamp with time zone DEFAULT now(), caller text DEFAULT 'unknown'::text) RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_pruned bigint;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
+  return query select app_private.maintain_partitions(run_maintenance.at);
+  return query select app_private.apply_retention(run_maintenance.at);
+  v_pruned := app_private.prune_rate_limit_buckets(run_maintenance.at);
+  if v_pruned > 0 then
+    return next pg_catalog.format('pruned %s idle rate-limit buckets', v_pruned);
+  end if;
+  insert into app_private.maintenance_state as s (singleton, last_run_at, last_run_by)
+  values (true, pg_catalog.clock_timestamp(),
+          pg_catalog.left(coalesce(nullif(run_maintenance.caller, ''), 'unknown'), 64))
+  on conflict (singleton) do update
+     set last_run_at = excluded.last_run_at,
+         last_run_by = excluded.last_run_by,
+         scheduler_last_run_at = case when excluded.last_run_by = s.scheduler
+                                      then excluded.last_run_at else s.scheduler_last_run_at end;
+end;
+$$;
+
+--
+-- Name: FUNCTION run_maintenance(at timestamp with time zone, caller text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.run_maintenance(at timestamp with time zone, caller text) IS 'Routine maintenance (partitions ahead, retention, idle rate-limit buckets), serialised against overlapping runs; returns what it did.';
+
+--
 -- Name: set_current_tenant(uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -382,6 +500,74 @@ $$;
 
 COMMENT ON FUNCTION app_private.set_current_tenant(org_id uuid) IS 'Trusted code only: act for one organization, with no user, for the rest of the transaction.';
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: organization_limits; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.organization_limits (
+    organization_id uuid NOT NULL,
+    requests_per_minute integer NOT NULL,
+    note text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT organization_limits_note_check CHECK ((length(note) <= 500)),
+    CONSTRAINT organization_limits_requests_per_minute_check CHECK (((requests_per_minute >= 1) AND (requests_per_minute <= 1000000000)))
+);
+
+--
+-- Name: TABLE organization_limits; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.organization_limits IS 'The operator''s per-organization overrides of service limits (API requests per minute); never writable by a tenant.';
+
+--
+-- Name: set_organization_limit(uuid, integer, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.set_organization_limit(organization_id uuid, requests_per_minute integer, note text DEFAULT NULL::text) RETURNS app_private.organization_limits
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_row app_private.organization_limits;
+begin
+  if not exists (select 1 from app_public.organizations o
+                  where o.id = set_organization_limit.organization_id) then
+    raise exception 'No organization with id %', set_organization_limit.organization_id
+      using errcode = 'FL003';
+  end if;
+  if set_organization_limit.requests_per_minute is null then
+    delete from app_private.organization_limits l
+     where l.organization_id = set_organization_limit.organization_id
+    returning * into v_row;
+    return v_row;
+  end if;
+  if set_organization_limit.requests_per_minute not between 1 and 1000000000 then
+    raise exception 'A rate limit is 1 to 1,000,000,000 requests per minute, not %',
+      set_organization_limit.requests_per_minute
+      using errcode = 'FL005', hint = 'Clear the override instead to use the server default.';
+  end if;
+  insert into app_private.organization_limits as l (organization_id, requests_per_minute, note)
+  values (set_organization_limit.organization_id, set_organization_limit.requests_per_minute,
+          set_organization_limit.note)
+  on conflict on constraint organization_limits_pkey do update
+     set requests_per_minute = excluded.requests_per_minute,
+         note = coalesce(excluded.note, l.note)
+  returning * into v_row;
+  return v_row;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_organization_limit(organization_id uuid, requests_per_minute integer, note text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.set_organization_limit(organization_id uuid, requests_per_minute integer, note text) IS 'Operator only: sets (or with null clears) an organization''s API rate limit per minute.';
+
 --
 -- Name: take_request_tokens(uuid, text, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
 --
@@ -405,11 +591,9 @@ begin
   if take_request_tokens.org_id is null then
     v_limit := take_request_tokens.anonymous_per_minute;
   else
-    select case when pg_catalog.jsonb_typeof(o.settings #> '{rate_limit,requests_per_minute}') = 'number'
-                 and (o.settings #>> '{rate_limit,requests_per_minute}')::numeric between 1 and 1000000000
-                then (o.settings #>> '{rate_limit,requests_per_minute}')::numeric::integer end
-      into v_limit
-      from app_public.organizations o where o.id = take_request_tokens.org_id;
+    -- The operator's override (set_organization_limit), never the tenant's settings.
+    select l.requests_per_minute into v_limit
+      from app_private.organization_limits l where l.organization_id = take_request_tokens.org_id;
     v_limit := coalesce(v_limit, take_request_tokens.default_per_minute);
   end if;
   v_rate := v_limit / 60.0;
@@ -453,7 +637,7 @@ COMMENT ON FUNCTION app_private.take_request_tokens(org_id uuid, key text, defau
 CREATE FUNCTION app_private.tg__audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 -- Definer: the visitor has no insert grant on audit_events; this is its only writer.
 declare
   v_org_column text := tg_argv[0];
@@ -463,7 +647,11 @@ declare
   v_actor text := coalesce(
     nullif(pg_catalog.current_setting('forgeline.actor', true), ''),
     case when v_user is not null then 'user' else 'system' end);
-  v_request text := nullif(pg_catalog.current_setting('forgeline.request_id', true), '');
+  -- The API validates x-request-id before setting it; trusted code might not, and
+  -- a log must not store whatever it is handed: anything else is recorded as null.
+  v_request text := case when pg_catalog.current_setting('forgeline.request_id', true)
+                              ~ '^[A-Za-z0-9._-]{1,64}$'
+                         then pg_catalog.current_setting('forgeline.request_id', true) end;
   v_table text := pg_catalog.format('%I.%I', tg_table_schema, tg_table_name);
 begin
   if tg_op = 'INSERT' then
@@ -500,7 +688,7 @@ begin
   end if;
   return null;
 end;
-$$;
+$_$;
 
 --
 -- Name: FUNCTION tg__audit(); Type: COMMENT; Schema: app_private; Owner: -
@@ -574,10 +762,19 @@ begin
         using errcode = 'FL005',
               hint = 'Use 1 to 63 lowercase letters, digits and inner hyphens, like "acme-labs".';
     end if;
+    perform pg_catalog.pg_advisory_xact_lock(
+      pg_catalog.hashtextextended('forgeline.organization_slug:' || new.slug, 0));
     if exists (select 1 from app_public.organizations o where o.slug = new.slug and o.id <> new.id) then
       raise exception 'The slug "%" is already taken', new.slug
         using errcode = 'FL006', hint = 'Choose another slug.';
     end if;
+  end if;
+  if (tg_op = 'INSERT' or new.settings is distinct from old.settings)
+     and new.settings ? 'rate_limit'
+     and (tg_op = 'INSERT' or (new.settings -> 'rate_limit') is distinct from (old.settings -> 'rate_limit')) then
+    raise exception 'Rate limits are set by the operator, not in organization settings'
+      using errcode = 'FL011',
+            hint = 'Remove "rate_limit" from settings; ask the operator to change the limit (forgeline limits).';
   end if;
   return new;
 end;
@@ -587,7 +784,7 @@ $_$;
 -- Name: FUNCTION tg_organizations__validate(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_organizations__validate() IS 'Trigger function: validates an organization''s name and slug with FL005/FL006.';
+COMMENT ON FUNCTION app_private.tg_organizations__validate() IS 'Trigger function: validates an organization''s name, slug and settings with FL005/FL006/FL011.';
 
 --
 -- Name: tg_users__keep_an_owner(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -601,6 +798,10 @@ CREATE FUNCTION app_private.tg_users__keep_an_owner() RETURNS trigger
 declare
   v_org uuid;
 begin
+  perform 1 from app_public.organizations org
+   where org.id in (select t.organization_id from old_rows t where t.role = 'owner')
+   order by org.id
+     for no key update of org;
   select o.organization_id into v_org
     from (select distinct t.organization_id from old_rows t where t.role = 'owner') o
    where exists (select 1 from app_public.organizations org where org.id = o.organization_id)
@@ -621,11 +822,7 @@ $$;
 -- Name: FUNCTION tg_users__keep_an_owner(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_users__keep_an_owner() IS 'Trigger function: refuses a change that leaves an organization without an owner.';
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
+COMMENT ON FUNCTION app_private.tg_users__keep_an_owner() IS 'Trigger function: refuses a change that leaves an organization without an owner; safe under concurrent changes.';
 
 --
 -- Name: users; Type: TABLE; Schema: app_public; Owner: -
@@ -719,9 +916,12 @@ CREATE FUNCTION app_public.add_user(email text, name text, role app_public.user_
     AS $$
 -- Definer: the visitor has no insert grant on users; the checks below replace it.
 declare
-  v_caller app_public.user_role := app_private.require_role('admin');
+  v_caller app_public.user_role;
   v_user app_public.users;
 begin
+  -- Lock first, then read the caller's role: see lock_organization.sql.
+  perform app_private.lock_organization();
+  v_caller := app_private.require_role('admin');
   if add_user.role is null then
     raise exception 'A role is required' using errcode = 'FL005';
   end if;
@@ -764,9 +964,12 @@ CREATE FUNCTION app_public.change_user_role(user_id uuid, role app_public.user_r
     AS $$
 -- Definer: `role` is not in the visitor's update grant; this is its only writer.
 declare
-  v_caller app_public.user_role := app_private.require_role('admin');
+  v_caller app_public.user_role;
   v_target app_public.users;
 begin
+  -- Lock first, then read the caller's role: see lock_organization.sql.
+  perform app_private.lock_organization();
+  v_caller := app_private.require_role('admin');
   if change_user_role.role is null then
     raise exception 'A role is required' using errcode = 'FL005';
   end if;
@@ -1095,9 +1298,12 @@ CREATE FUNCTION app_public.remove_user(user_id uuid) RETURNS app_public.users
     AS $$
 -- Definer: the visitor has no delete grant on users; this is the checked path.
 declare
-  v_caller app_public.user_role := app_private.require_role('viewer');
+  v_caller app_public.user_role;
   v_target app_public.users;
 begin
+  -- Lock first, then read the caller's role: see lock_organization.sql.
+  perform app_private.lock_organization();
+  v_caller := app_private.require_role('viewer');
   select * into v_target from app_public.users u
    where u.organization_id = app_public.current_org_id() and u.id = remove_user.user_id
    for update;
@@ -1296,6 +1502,28 @@ CREATE VIEW app_private.db_health_check AS
 COMMENT ON VIEW app_private.db_health_check IS 'One row: connections (all, active, limit), queries running over 5 minutes, waiting locks, replication lag in seconds (null without replicas), database size.';
 
 --
+-- Name: maintenance_state; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.maintenance_state (
+    singleton boolean DEFAULT true NOT NULL,
+    scheduler text,
+    scheduled_job text,
+    scheduled_at timestamp with time zone,
+    scheduler_last_run_at timestamp with time zone,
+    last_run_at timestamp with time zone,
+    last_run_by text,
+    CONSTRAINT maintenance_state_scheduler_check CHECK ((scheduler = 'pg_cron'::text)),
+    CONSTRAINT maintenance_state_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: TABLE maintenance_state; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.maintenance_state IS 'One row: which scheduler runs maintenance (pg_cron, or the worker''s crontab when null) and when it last ran.';
+
+--
 -- Name: partitioned_tables; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -1440,6 +1668,20 @@ COMMENT ON COLUMN app_public.organization_feature_flags.created_at IS 'When the 
 COMMENT ON COLUMN app_public.organization_feature_flags.updated_at IS 'When the override last changed.';
 
 --
+-- Name: maintenance_state maintenance_state_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.maintenance_state
+    ADD CONSTRAINT maintenance_state_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: organization_limits organization_limits_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.organization_limits
+    ADD CONSTRAINT organization_limits_pkey PRIMARY KEY (organization_id);
+
+--
 -- Name: partitioned_tables partitioned_tables_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -1551,6 +1793,12 @@ CREATE INDEX users_external_ids_idx ON app_public.users USING gin (external_ids 
 CREATE INDEX users_organization_id_role_idx ON app_public.users USING btree (organization_id, role);
 
 --
+-- Name: organization_limits _100_timestamps; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_private.organization_limits FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: audit_events _100_append_only; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -1596,7 +1844,7 @@ CREATE TRIGGER _200_keep_an_owner_update AFTER UPDATE ON app_public.users REFERE
 -- Name: organizations _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE OF name, slug ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__validate();
+CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE OF name, slug, settings ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__validate();
 
 --
 -- Name: organization_feature_flags _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
@@ -1653,6 +1901,13 @@ CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organizations REFERE
 CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
 
 --
+-- Name: organization_limits organization_limits_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.organization_limits
+    ADD CONSTRAINT organization_limits_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
 -- Name: organization_feature_flags organization_feature_flags_flag_name_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -1679,6 +1934,18 @@ ALTER TABLE ONLY app_public.organization_feature_flags
 
 ALTER TABLE ONLY app_public.users
     ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: maintenance_state; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.maintenance_state ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: organization_limits; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.organization_limits ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: partitioned_tables; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -1802,10 +2069,10 @@ REVOKE ALL ON FUNCTION app_hidden.current_migration() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_migration() TO :DATABASE_VISITOR;
 
 --
--- Name: FUNCTION apply_retention(); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION apply_retention(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.apply_retention() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.apply_retention(at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION assert_valid_user(name text, email text); Type: ACL; Schema: app_private; Owner: -
@@ -1814,17 +2081,16 @@ REVOKE ALL ON FUNCTION app_private.apply_retention() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.assert_valid_user(name text, email text) FROM PUBLIC;
 
 --
--- Name: FUNCTION charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.charge_request(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer) TO :DATABASE_AUTHENTICATOR;
-
---
 -- Name: FUNCTION enable_audit(target regclass, omit text[]); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.enable_audit(target regclass, omit text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION guard_partition(parent regclass, part regclass); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.guard_partition(parent regclass, part regclass) FROM PUBLIC;
 
 --
 -- Name: FUNCTION jsonb_pick(j jsonb, keys text[]); Type: ACL; Schema: app_private; Owner: -
@@ -1833,16 +2099,34 @@ REVOKE ALL ON FUNCTION app_private.enable_audit(target regclass, omit text[]) FR
 REVOKE ALL ON FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) FROM PUBLIC;
 
 --
--- Name: FUNCTION maintain_partitions(); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION lock_organization(); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.maintain_partitions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.lock_organization() FROM PUBLIC;
 
 --
--- Name: FUNCTION prune_rate_limit_buckets(); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION maintain_partitions(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.prune_rate_limit_buckets() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.maintain_partitions(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION maintenance_is_scheduled_elsewhere(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION prune_rate_limit_buckets(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.prune_rate_limit_buckets(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION record_maintenance_schedule(scheduler text, job text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_maintenance_schedule(scheduler text, job text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_role(minimum app_public.user_role); Type: ACL; Schema: app_private; Owner: -
@@ -1851,10 +2135,22 @@ REVOKE ALL ON FUNCTION app_private.prune_rate_limit_buckets() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.require_role(minimum app_public.user_role) FROM PUBLIC;
 
 --
+-- Name: FUNCTION run_maintenance(at timestamp with time zone, caller text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.run_maintenance(at timestamp with time zone, caller text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION set_current_tenant(org_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.set_current_tenant(org_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_organization_limit(organization_id uuid, requests_per_minute integer, note text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.set_organization_limit(organization_id uuid, requests_per_minute integer, note text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer); Type: ACL; Schema: app_private; Owner: -

@@ -31,7 +31,11 @@ declare
   v_actor text := coalesce(
     nullif(pg_catalog.current_setting('forgeline.actor', true), ''),
     case when v_user is not null then 'user' else 'system' end);
-  v_request text := nullif(pg_catalog.current_setting('forgeline.request_id', true), '');
+  -- The API validates x-request-id before setting it; trusted code might not, and
+  -- a log must not store whatever it is handed: anything else is recorded as null.
+  v_request text := case when pg_catalog.current_setting('forgeline.request_id', true)
+                              ~ '^[A-Za-z0-9._-]{1,64}$'
+                         then pg_catalog.current_setting('forgeline.request_id', true) end;
   v_table text := pg_catalog.format('%I.%I', tg_table_schema, tg_table_name);
 begin
   if tg_op = 'INSERT' then

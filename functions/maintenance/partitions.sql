@@ -1,14 +1,54 @@
 /*
  * Monthly partitions and retention (DESIGN §5). Partitioned tables register in
  * app_private.partitioned_tables with their retention and how many months to
- * create ahead. maintain_partitions() creates the current month and `premake`
+ * create ahead. maintain_partitions(at) creates the month of `at` and `premake`
  * months ahead, as app_partitions.<table>_pYYYYMM (never in an exposed schema: a
- * partition there would be readable past the parent's RLS). apply_retention()
- * detaches and drops whole partitions whose month ended before the retention
- * window; it never deletes row by row. Both run as the owner, from the worker's
- * crontab or pg_cron (`forgeline schedule`), and return what they did.
+ * partition there would be readable past the parent's RLS), each guarded like
+ * its parent (guard_partition). apply_retention(at) detaches and drops whole
+ * partitions whose month ended before the retention window; it never deletes
+ * row by row. Both take the clock as a parameter (tests pass one), create only
+ * what is missing, and are called from app_private.run_maintenance(), which
+ * serialises overlapping runs.
  */
-create or replace function app_private.maintain_partitions() returns setof text
+
+/*
+ * guard_partition(parent, partition): what a partition needs beyond what
+ * PostgreSQL copies from its parent. Row-level triggers, indexes and constraints
+ * are cloned automatically, but row-level security is per table, and
+ * statement-level TRUNCATE triggers of the parent do not fire when the
+ * partition itself is truncated: `truncate app_partitions.audit_events_p202612`
+ * would otherwise empty a month of an append-only log. Idempotent.
+ */
+create or replace function app_private.guard_partition(parent regclass, part regclass) returns void
+  language plpgsql volatile
+  set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_trigger record;
+begin
+  execute pg_catalog.format('alter table %s enable row level security', guard_partition.part);
+  for v_trigger in
+    select t.tgname, t.tgfoid::regproc as fn,
+           case when (t.tgtype & 2) <> 0 then 'before' else 'after' end as timing
+      from pg_catalog.pg_trigger t
+     where t.tgrelid = guard_partition.parent and not t.tgisinternal
+       and (t.tgtype & 32) <> 0          -- TRUNCATE
+       and t.tgnargs = 0
+  loop
+    if not exists (select 1 from pg_catalog.pg_trigger p
+                    where p.tgrelid = guard_partition.part and p.tgname = v_trigger.tgname) then
+      execute pg_catalog.format(
+        'create trigger %I %s truncate on %s for each statement execute function %s()',
+        v_trigger.tgname, v_trigger.timing, guard_partition.part, v_trigger.fn);
+    end if;
+  end loop;
+end;
+$$;
+comment on function app_private.guard_partition(regclass, regclass) is
+  E'Gives a partition its parent''s RLS and statement-level TRUNCATE triggers (not copied by PostgreSQL).';
+
+create or replace function app_private.maintain_partitions(at timestamptz default pg_catalog.now())
+  returns setof text
   language plpgsql volatile
   set search_path = pg_catalog, pg_temp
 as $$
@@ -21,27 +61,31 @@ begin
     select p.table_name::regclass as parent, c.relname, p.premake
       from app_private.partitioned_tables p
       join pg_catalog.pg_class c on c.oid = p.table_name
+     order by c.relname
   loop
     for i in 0 .. v_table.premake loop
-      v_month := (pg_catalog.date_trunc('month', pg_catalog.now() at time zone 'UTC') + pg_catalog.make_interval(months => i))::date;
+      v_month := (pg_catalog.date_trunc('month', maintain_partitions.at at time zone 'UTC')
+                  + pg_catalog.make_interval(months => i))::date;
       v_name := pg_catalog.format('%s_p%s', v_table.relname, pg_catalog.to_char(v_month, 'YYYYMM'));
       if pg_catalog.to_regclass(pg_catalog.format('app_partitions.%I', v_name)) is null then
         execute pg_catalog.format(
-          'create table app_partitions.%I partition of %s for values from (%L) to (%L)',
+          'create table if not exists app_partitions.%I partition of %s for values from (%L) to (%L)',
           v_name, v_table.parent,
           (v_month::timestamp at time zone 'UTC'),
           ((v_month + interval '1 month')::timestamp at time zone 'UTC'));
-        execute pg_catalog.format('alter table app_partitions.%I enable row level security', v_name);
+        perform app_private.guard_partition(v_table.parent,
+                                            pg_catalog.format('app_partitions.%I', v_name)::regclass);
         return next pg_catalog.format('created app_partitions.%I', v_name);
       end if;
     end loop;
   end loop;
 end;
 $$;
-comment on function app_private.maintain_partitions() is
-  E'Creates the monthly partitions of every registered table for this month and the months ahead; returns what it created.';
+comment on function app_private.maintain_partitions(timestamptz) is
+  E'Creates the missing monthly partitions of every registered table for the month of `at` and the months ahead; returns what it created.';
 
-create or replace function app_private.apply_retention() returns setof text
+create or replace function app_private.apply_retention(at timestamptz default pg_catalog.now())
+  returns setof text
   language plpgsql volatile
   set search_path = pg_catalog, pg_temp
 as $$
@@ -57,8 +101,8 @@ begin
      where p.retention is not null
        and c.relname ~ '_p[0-9]{6}$'
        and (pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') + interval '1 month')
-           <= (pg_catalog.now() at time zone 'UTC') - p.retention
-     order by 4
+           <= (apply_retention.at at time zone 'UTC') - p.retention
+     order by 4, 3
   loop
     execute pg_catalog.format('alter table %s detach partition %s', v_part.parent, v_part.part);
     execute pg_catalog.format('drop table %s', v_part.part);
@@ -66,5 +110,5 @@ begin
   end loop;
 end;
 $$;
-comment on function app_private.apply_retention() is
-  E'Detaches and drops whole partitions older than each registered table''s retention; returns what it dropped.';
+comment on function app_private.apply_retention(timestamptz) is
+  E'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`; returns what it dropped.';

@@ -1,7 +1,9 @@
 /*
  * add_user: admins and owners add a user to their own organization. Only an
  * owner may add another owner. A duplicate email (case-insensitive) in the same
- * organization is refused with FL007.
+ * organization is refused with FL007, also when two requests race to add it
+ * (both take the organization's lock, see lock_organization.sql, so the second
+ * sees the first's user).
  */
 create or replace function app_public.add_user(
   email text,
@@ -14,9 +16,12 @@ create or replace function app_public.add_user(
 as $$
 -- Definer: the visitor has no insert grant on users; the checks below replace it.
 declare
-  v_caller app_public.user_role := app_private.require_role('admin');
+  v_caller app_public.user_role;
   v_user app_public.users;
 begin
+  -- Lock first, then read the caller's role: see lock_organization.sql.
+  perform app_private.lock_organization();
+  v_caller := app_private.require_role('admin');
   if add_user.role is null then
     raise exception 'A role is required' using errcode = 'FL005';
   end if;

@@ -1,7 +1,9 @@
 /*
  * change_user_role: admins and owners change another user's role within their
  * organization. Only an owner may grant or take away the owner role. The last
- * owner cannot be demoted (tg_users__keep_an_owner raises FL004).
+ * owner cannot be demoted (tg_users__keep_an_owner raises FL004), also when two
+ * owners demote each other at the same time: the organization's lock
+ * (lock_organization.sql) makes the second wait and then see the first.
  */
 create or replace function app_public.change_user_role(
   user_id uuid,
@@ -13,9 +15,12 @@ create or replace function app_public.change_user_role(
 as $$
 -- Definer: `role` is not in the visitor's update grant; this is its only writer.
 declare
-  v_caller app_public.user_role := app_private.require_role('admin');
+  v_caller app_public.user_role;
   v_target app_public.users;
 begin
+  -- Lock first, then read the caller's role: see lock_organization.sql.
+  perform app_private.lock_organization();
+  v_caller := app_private.require_role('admin');
   if change_user_role.role is null then
     raise exception 'A role is required' using errcode = 'FL005';
   end if;

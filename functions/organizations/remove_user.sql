@@ -10,9 +10,12 @@ create or replace function app_public.remove_user(user_id uuid) returns app_publ
 as $$
 -- Definer: the visitor has no delete grant on users; this is the checked path.
 declare
-  v_caller app_public.user_role := app_private.require_role('viewer');
+  v_caller app_public.user_role;
   v_target app_public.users;
 begin
+  -- Lock first, then read the caller's role: see lock_organization.sql.
+  perform app_private.lock_organization();
+  v_caller := app_private.require_role('viewer');
   select * into v_target from app_public.users u
    where u.organization_id = app_public.current_org_id() and u.id = remove_user.user_id
    for update;

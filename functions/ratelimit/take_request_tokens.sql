@@ -5,7 +5,9 @@
  * database is asked once per lease instead of once per request; the bucket in
  * app_private.rate_limit_buckets stays the only authority, so every replica
  * together never admits more than the limit. The row lock serialises concurrent
- * takers of one key. charge_request.sql keeps the one-token form.
+ * takers of one key. An organization's limit is the operator's override in
+ * app_private.organization_limits (set_organization_limit.sql), else the server's
+ * default passed in by the caller.
  */
 create or replace function app_private.take_request_tokens(
   org_id uuid,
@@ -33,11 +35,9 @@ begin
   if take_request_tokens.org_id is null then
     v_limit := take_request_tokens.anonymous_per_minute;
   else
-    select case when pg_catalog.jsonb_typeof(o.settings #> '{rate_limit,requests_per_minute}') = 'number'
-                 and (o.settings #>> '{rate_limit,requests_per_minute}')::numeric between 1 and 1000000000
-                then (o.settings #>> '{rate_limit,requests_per_minute}')::numeric::integer end
-      into v_limit
-      from app_public.organizations o where o.id = take_request_tokens.org_id;
+    -- The operator's override (set_organization_limit), never the tenant's settings.
+    select l.requests_per_minute into v_limit
+      from app_private.organization_limits l where l.organization_id = take_request_tokens.org_id;
     v_limit := coalesce(v_limit, take_request_tokens.default_per_minute);
   end if;
   v_rate := v_limit / 60.0;

@@ -14,6 +14,7 @@ import { benchCommand } from "./bench.ts";
 import { scheduleCommand } from "./schedule.ts";
 import { seedCommand } from "./seed.ts";
 import { docsCommand } from "./docs.ts";
+import { limitsClearCommand, limitsListCommand, limitsSetCommand } from "./limits.ts";
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -76,6 +77,20 @@ program
   .command("dump-schema")
   .description("write data/schema.sql and data/schema.graphql from a freshly migrated database")
   .action(dumpSchemaCommand);
+const limits = program
+  .command("limits")
+  .description("the operator's per-organization limits (a tenant cannot raise its own)");
+limits.command("list").description("list the overrides").action(limitsListCommand);
+limits
+  .command("set <organization>")
+  .description("override an organization's API rate limit (organization: id or slug)")
+  .requiredOption("--requests-per-minute <n>", "requests per minute, 1 to 1000000000")
+  .option("--note <text>", "why (shown by `limits list`)")
+  .action(limitsSetCommand);
+limits
+  .command("clear <organization>")
+  .description("remove the override: the server's RATE_LIMIT_PER_MINUTE applies again")
+  .action(limitsClearCommand);
 program
   .command("docs")
   .description("regenerate the generated parts of the docs (docs/error_codes.md's tables)")

@@ -8,8 +8,18 @@
 import { databaseUrl } from "./setup.ts";
 import { withClient } from "./pools.ts";
 
-export const MAINTENANCE_SQL =
-  "select app_private.maintain_partitions(); select app_private.apply_retention(); select app_private.prune_rate_limit_buckets();";
+/** What pg_cron runs: the one maintenance entry point, naming itself as the caller. */
+export const MAINTENANCE_SQL = "select app_private.run_maintenance(caller => 'pg_cron')";
+
+/** Tells our database who schedules its maintenance (the worker reads it to stand aside). */
+async function recordSchedule(rootUrl: string, database: string, jobName: string | null) {
+  await withClient(databaseUrl(rootUrl, database), (c) =>
+    c.query("select app_private.record_maintenance_schedule($1, $2)", [
+      jobName ? "pg_cron" : null,
+      jobName,
+    ]),
+  );
+}
 
 export interface ScheduleResult {
   scheduled: boolean;
@@ -64,6 +74,7 @@ export async function scheduleMaintenance(
       "select cron.schedule_in_database($1, $2, $3, $4, $5, true) as id",
       [jobName, schedule, MAINTENANCE_SQL, database, owner],
     );
+    await recordSchedule(rootUrl, database, jobName);
     return { scheduled: true, jobName, jobId: Number(rows[0]!.id), cronDatabase: cronDb };
   });
 }
@@ -77,6 +88,7 @@ export async function unscheduleMaintenance(rootUrl: string, database: string): 
       "select count(cron.unschedule(jobid)) as n from cron.job where jobname = $1",
       [maintenanceJobName(database)],
     );
+    await recordSchedule(rootUrl, database, null);
     return Number(rows[0]?.n ?? 0) > 0;
   });
 }

@@ -85,6 +85,11 @@ export const ERROR_CODES = {
     when: "`featureEnabled(name:)` / `app_public.feature_enabled(name)` or `setFeatureFlag` with a name not in `app_public.feature_flags`",
     action: "Use one of the names listed by the `featureFlags` query.",
   },
+  FL011: {
+    meaning: "The setting is the operator's, not the organization's",
+    when: "`updateOrganization` with `settings.rate_limit`: limits that protect the service are set by the operator (`forgeline limits`), never by a tenant",
+    action: "Remove `rate_limit` from the settings; ask the operator for a different limit.",
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,6 @@
 /**
  * Per-tenant rate limits over real HTTP, charged in PostgreSQL by
- * app_private.charge_request: a burst of N parallel requests against an
+ * app_private.take_request_tokens: a burst of N parallel requests against an
  * organization's limit of M admits exactly M and answers the rest with 429,
  * Retry-After and a RATE_LIMITED error; other organizations are unaffected;
  * anonymous requests are limited per client address; a limiter that cannot answer
@@ -38,7 +38,7 @@ describe("rate limits", () => {
     a = await createOrg(t, "limited-a");
     b = await createOrg(t, "limited-b");
     await t.root.query(
-      `update app_public.organizations set settings = '{"rate_limit":{"requests_per_minute":5}}' where id = $1`,
+      "select app_private.set_organization_limit($1, 5)",
       [a.orgId],
     );
   });

@@ -164,30 +164,6 @@ describe("operations core (SQL)", () => {
       );
       expect(counts.rows).toEqual([{ partitions: 4, months_ahead: 3 }]);
     });
-
-    it("drops whole partitions older than the retention, keeping recent ones", async () => {
-      await t.root.query(
-        `create table app_partitions.audit_events_p202401 partition of app_public.audit_events
-           for values from ('2024-01-01 00:00:00+00') to ('2024-02-01 00:00:00+00')`,
-      );
-      await t.root.query(
-        `insert into app_public.audit_events (organization_id, occurred_at, actor, action) values ($1, '2024-01-15', 'system', 'old')`,
-        [org.orgId],
-      );
-      const before = await t.root.query<{ n: number }>(
-        "select count(*)::int as n from app_public.audit_events where occurred_at >= now() - interval '1 day'",
-      );
-      const dropped = await t.root.query("select * from app_private.apply_retention() as r");
-      expect(dropped.rows).toEqual([{ r: "dropped app_partitions.audit_events_p202401" }]);
-      expect(
-        (await t.root.query("select to_regclass('app_partitions.audit_events_p202401') as r")).rows,
-      ).toEqual([{ r: null }]);
-      const after = await t.root.query<{ n: number }>(
-        "select count(*)::int as n from app_public.audit_events where occurred_at >= now() - interval '1 day'",
-      );
-      expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
-      expect((await t.root.query("select * from app_private.apply_retention()")).rows).toEqual([]);
-    });
   });
 
   describe("feature flags", () => {
@@ -275,15 +251,13 @@ describe("operations core (SQL)", () => {
       anonymous = 60,
     ) =>
       pool.query<{ allowed: boolean; retry_after_ms: number; lim: number; remaining: number }>(
-        "select * from app_private.charge_request($1, $2, $3, $4)",
+        `select granted > 0 as allowed, retry_after_ms, lim, remaining
+           from app_private.take_request_tokens($1, $2, $3, $4, 1)`,
         [orgId, key, perMinute, anonymous],
       );
 
     it("admits exactly the limit from a concurrent burst, as the authenticator", async () => {
-      await t.root.query(
-        `update app_public.organizations set settings = '{"rate_limit": {"requests_per_minute": 5}}' where id = $1`,
-        [org.orgId],
-      );
+      await t.root.query("select app_private.set_organization_limit($1, 5)", [org.orgId]);
       const pool = t.pool(t.db.authUrl, 10);
       try {
         const results = await Promise.all(

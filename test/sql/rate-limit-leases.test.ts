@@ -32,10 +32,7 @@ describe("rate-limit leases", () => {
 
   it("never admits more than the limit across replicas", async () => {
     const org = await createOrg(t, "lease-burst");
-    await t.root.query(
-      `update app_public.organizations set settings = '{"rate_limit": {"requests_per_minute": 1200}}' where id = $1`,
-      [org.orgId],
-    );
+    await t.root.query("select app_private.set_organization_limit($1, 1200)", [org.orgId]);
     const replicas = [countingPool(t, t.db.authUrl), countingPool(t, t.db.authUrl)];
     try {
       const limiters = replicas.map((r) =>

@@ -48,6 +48,32 @@ describe("maintenance", () => {
     }
   });
 
+  it("leaves maintenance to pg_cron while pg_cron runs it, and takes over when it stops", async () => {
+    const pool = t.pool(t.db.ownerUrl, 2);
+    const state = async () =>
+      (
+        await t.root.query<{ last_run_by: string }>(
+          "select last_run_by from app_private.maintenance_state",
+        )
+      ).rows[0]?.last_run_by;
+    try {
+      await t.root.query("select app_private.record_maintenance_schedule('pg_cron', 'test-job')");
+      await t.root.query("select app_private.run_maintenance(caller => 'pg_cron')");
+      await quickAddJob({ pgPool: pool }, "maintenance__partitions", {});
+      await runOnce({ pgPool: pool, taskList });
+      expect(await state()).toBe("pg_cron");
+      // pg_cron has not run it for three hours: the worker does it again.
+      await t.root.query(
+        "update app_private.maintenance_state set scheduler_last_run_at = now() - interval '3 hours'",
+      );
+      await quickAddJob({ pgPool: pool }, "maintenance__partitions", {});
+      await runOnce({ pgPool: pool, taskList });
+      expect(await state()).toBe("worker");
+    } finally {
+      await t.root.query("select app_private.record_maintenance_schedule(null, null)");
+    }
+  });
+
   it("schedules hourly maintenance with pg_cron in cron.database_name", async (ctx) => {
     const rootUrl = t.db.rootUrl;
     const cronDb = await cronDatabase(rootUrl);
@@ -83,9 +109,18 @@ describe("maintenance", () => {
       } finally {
         await client.end();
       }
+      // And our database knows, so the worker's crontab stands aside.
+      const recorded = await t.root.query(
+        "select scheduler, scheduled_job from app_private.maintenance_state",
+      );
+      expect(recorded.rows).toEqual([
+        { scheduler: "pg_cron", scheduled_job: maintenanceJobName(t.db.name) },
+      ]);
     } finally {
       expect(await unscheduleMaintenance(rootUrl, t.db.name)).toBe(true);
     }
     expect(await unscheduleMaintenance(rootUrl, t.db.name)).toBe(false);
+    const cleared = await t.root.query("select scheduler from app_private.maintenance_state");
+    expect(cleared.rows).toEqual([{ scheduler: null }]);
   });
 });

@@ -1,25 +1,28 @@
 /**
- * maintenance__partitions: the worker's share of DESIGN §5 maintenance, run from
- * the crontab (hourly) where pg_cron does not schedule it: create the coming
- * months' partitions, drop partitions past retention, forget idle rate-limit
- * buckets. Each step is an idempotent SQL function, so running it again (or
- * alongside pg_cron) changes nothing. Cross-tenant maintenance: runs as the owner.
+ * maintenance__partitions: routine maintenance from the worker's hourly crontab
+ * (DESIGN §5): `app_private.run_maintenance()` creates the coming months'
+ * partitions, drops partitions past retention and forgets idle rate-limit
+ * buckets, serialised against any overlapping run. Where pg_cron has the job
+ * (`forgeline schedule`) and ran it in the last two hours, this run leaves it to
+ * pg_cron; if pg_cron stops running it, the worker takes over on its own.
+ * Cross-tenant maintenance: runs as the owner, not as a tenant.
  */
 import type { Task } from "graphile-worker";
 
 export const maintenance__partitions: Task = async (_payload, helpers) => {
-  const created = await helpers.query<{ r: string }>(
-    "select r from app_private.maintain_partitions() as r",
+  const elsewhere = await helpers.query<{ elsewhere: boolean }>(
+    "select app_private.maintenance_is_scheduled_elsewhere() as elsewhere",
   );
-  const dropped = await helpers.query<{ r: string }>(
-    "select r from app_private.apply_retention() as r",
+  if (elsewhere.rows[0]?.elsewhere) {
+    helpers.logger.info("maintenance: pg_cron runs it on this database; skipped");
+    return;
+  }
+  const { rows } = await helpers.query<{ line: string }>(
+    "select line from app_private.run_maintenance(caller => 'worker') as line",
   );
-  const pruned = await helpers.query<{ n: string }>(
-    "select app_private.prune_rate_limit_buckets() as n",
-  );
+  const done = rows.map((r) => r.line);
   helpers.logger.info(
-    `maintenance: ${created.rows.length} partition(s) created, ${dropped.rows.length} dropped, ` +
-      `${pruned.rows[0]?.n ?? 0} idle rate-limit bucket(s) pruned`,
-    { created: created.rows.map((r) => r.r), dropped: dropped.rows.map((r) => r.r) },
+    done.length ? `maintenance: ${done.join("; ")}` : "maintenance: nothing to do",
+    { done },
   );
 };
