@@ -46,7 +46,7 @@ describe("forgeline limits", () => {
 
   const stored = async () =>
     (
-      await t.root.query(
+      await t.root.query<{ requests_per_minute: number; note: string | null }>(
         "select requests_per_minute, note from app_private.organization_limits where organization_id = $1",
         [org.orgId],
       )

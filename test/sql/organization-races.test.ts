@@ -57,7 +57,7 @@ describe("organization rules under concurrency", () => {
       // or would leave none (FL004). Never both.
       expect(
         outcomes.filter((o) => o === "ok"),
-        `round ${round}: ${outcomes}`,
+        `round ${round}: ${outcomes.join(", ")}`,
       ).toHaveLength(1);
       expect(["FL002", "FL004"]).toContain(outcomes.find((o) => o !== "ok"));
       expect(await owners(org.orgId), `round ${round}`).toBe(1);
