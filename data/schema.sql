@@ -117,6 +117,60 @@ $$;
 COMMENT ON FUNCTION app_hidden.current_migration() IS 'The hash of the newest applied committed migration (for the readiness probe).';
 
 --
+-- Name: act_as_user(text, uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.act_as_user(sub text DEFAULT NULL::text, org_id uuid DEFAULT NULL::uuid, user_id uuid DEFAULT NULL::uuid, request_id text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if coalesce(act_as_user.sub, '') = '' and (act_as_user.org_id is not null or act_as_user.user_id is not null) then
+    raise exception 'A user needs a subject (the token''s sub)' using errcode = 'FL005';
+  end if;
+  perform pg_catalog.set_config('jwt.claims.sub', coalesce(act_as_user.sub, ''), true);
+  perform pg_catalog.set_config('jwt.claims.org_id', coalesce(act_as_user.org_id::text, ''), true);
+  perform pg_catalog.set_config('jwt.claims.user_id', coalesce(act_as_user.user_id::text, ''), true);
+  perform pg_catalog.set_config('jwt.claims.role', '', true);
+  perform pg_catalog.set_config('forgeline.service_tenant', '', true);
+  perform pg_catalog.set_config('forgeline.actor', '', true);
+  perform pg_catalog.set_config('forgeline.request_id', coalesce(act_as_user.request_id, ''), true);
+  perform pg_catalog.set_config('role', ':DATABASE_VISITOR', true);
+end;
+$$;
+
+--
+-- Name: FUNCTION act_as_user(sub text, org_id uuid, user_id uuid, request_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.act_as_user(sub text, org_id uuid, user_id uuid, request_id text) IS 'Trusted code only: act as a signed-in user (the claims a verified token gives a request), under RLS as the visitor, for the rest of the transaction.';
+
+--
+-- Name: act_for_tenant(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.act_for_tenant(org_id uuid, actor text, request_id text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    AS $_$
+begin
+  if act_for_tenant.actor is null or act_for_tenant.actor !~ '^[a-z][a-z0-9_-]{0,31}$' then
+    raise exception 'An actor names the trusted code acting, like "worker"; got "%"', act_for_tenant.actor
+      using errcode = 'FL005';
+  end if;
+  perform app_private.set_current_tenant(act_for_tenant.org_id);
+  perform pg_catalog.set_config('jwt.claims.sub', 'service:' || act_for_tenant.actor, true);
+  perform pg_catalog.set_config('forgeline.actor', act_for_tenant.actor, true);
+  perform pg_catalog.set_config('forgeline.request_id', coalesce(act_for_tenant.request_id, ''), true);
+  perform pg_catalog.set_config('role', ':DATABASE_VISITOR', true);
+end;
+$_$;
+
+--
+-- Name: FUNCTION act_for_tenant(org_id uuid, actor text, request_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.act_for_tenant(org_id uuid, actor text, request_id text) IS 'Trusted code only: act for one organization as the named service (no user), under RLS as the visitor, for the rest of the transaction.';
+
+--
 -- Name: apply_retention(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -235,8 +289,19 @@ CREATE FUNCTION app_private.guard_partition(parent regclass, part regclass) RETU
     AS $$
 declare
   v_trigger record;
+  v_option record;
 begin
   execute pg_catalog.format('alter table %s enable row level security', guard_partition.part);
+  for v_option in
+    select a.attname, o.opt
+      from pg_catalog.pg_attribute a
+     cross join lateral pg_catalog.unnest(a.attoptions) o(opt)
+     where a.attrelid = guard_partition.parent and a.attnum > 0 and not a.attisdropped
+       and o.opt like 'n\_distinct=%'
+  loop
+    execute pg_catalog.format('alter table %s alter column %I set (%s)',
+                              guard_partition.part, v_option.attname, v_option.opt);
+  end loop;
   for v_trigger in
     select t.tgname, t.tgfoid::regproc as fn,
            case when (t.tgtype & 2) <> 0 then 'before' else 'after' end as timing
@@ -259,7 +324,7 @@ $$;
 -- Name: FUNCTION guard_partition(parent regclass, part regclass); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.guard_partition(parent regclass, part regclass) IS 'Gives a partition its parent''s RLS and statement-level TRUNCATE triggers (not copied by PostgreSQL).';
+COMMENT ON FUNCTION app_private.guard_partition(parent regclass, part regclass) IS 'Gives a partition its parent''s RLS, statement-level TRUNCATE triggers and n_distinct settings (not copied by PostgreSQL).';
 
 --
 -- Name: jsonb_pick(jsonb, text[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -374,7 +439,7 @@ CREATE FUNCTION app_private.prune_rate_limit_buckets(at timestamp with time zone
     AS $$
   with gone as (
     delete from app_private.rate_limit_buckets b
-     where b.updated_at < prune_rate_limit_buckets.at - interval '1 hour'
+     where b.refilled_at < prune_rate_limit_buckets.at - interval '1 hour'
     returning 1)
   select pg_catalog.count(*) from gone;
 $$;
@@ -517,6 +582,7 @@ CREATE TABLE app_private.organization_limits (
     CONSTRAINT organization_limits_note_check CHECK ((length(note) <= 500)),
     CONSTRAINT organization_limits_requests_per_minute_check CHECK (((requests_per_minute >= 1) AND (requests_per_minute <= 1000000000)))
 );
+ALTER TABLE ONLY app_private.organization_limits ALTER COLUMN organization_id SET (n_distinct=-1);
 
 --
 -- Name: TABLE organization_limits; Type: COMMENT; Schema: app_private; Owner: -
@@ -599,10 +665,10 @@ begin
   v_rate := v_limit / 60.0;
 
   -- A new key starts with a full bucket; then the row is locked for this taker.
-  insert into app_private.rate_limit_buckets as b (key, tokens, updated_at)
+  insert into app_private.rate_limit_buckets as b (key, tokens, refilled_at)
   values (take_request_tokens.key, v_limit, v_now)
   on conflict on constraint rate_limit_buckets_pkey do nothing;
-  select b.tokens, b.updated_at into v_tokens, v_seen
+  select b.tokens, b.refilled_at into v_tokens, v_seen
     from app_private.rate_limit_buckets b where b.key = take_request_tokens.key
      for update;
 
@@ -612,7 +678,7 @@ begin
                     then least(take_request_tokens.wanted, pg_catalog.floor(v_tokens))::integer
                     else 0 end;
   update app_private.rate_limit_buckets b
-     set tokens = v_tokens - v_granted, updated_at = greatest(v_seen, v_now)
+     set tokens = v_tokens - v_granted, refilled_at = greatest(v_seen, v_now)
    where b.key = take_request_tokens.key;
 
   return query select
@@ -795,14 +861,12 @@ CREATE FUNCTION app_private.tg_users__keep_an_owner() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Definer: the check must see all of the organization's users, not what RLS shows the caller.
-declare
-  v_org uuid;
 begin
   perform 1 from app_public.organizations org
    where org.id in (select t.organization_id from old_rows t where t.role = 'owner')
    order by org.id
      for no key update of org;
-  select o.organization_id into v_org
+  perform 1
     from (select distinct t.organization_id from old_rows t where t.role = 'owner') o
    where exists (select 1 from app_public.organizations org where org.id = o.organization_id)
      and not exists (
@@ -1167,28 +1231,35 @@ COMMENT ON FUNCTION app_public.current_user_id() IS 'The user the current reques
 --
 
 CREATE FUNCTION app_public.current_user_role() RETURNS app_public.user_role
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  -- Definer: it must read the caller's own row even where RLS would recurse
-  -- (the users policies call this function).
-  select coalesce(
-    (select u.role
-       from app_public.users u
-      where u.organization_id = app_public.current_org_id()
-        and u.id = app_public.current_user_id()),
-    case
-      when app_public.current_user_id() is null
-       and pg_catalog.current_setting('forgeline.service_tenant', true)
-           = app_public.current_org_id()::text
-       and pg_catalog.pg_has_role(
-             session_user,
-             (select c.relowner from pg_catalog.pg_class c
-               where c.oid = 'app_public.users'::pg_catalog.regclass),
-             'MEMBER')
-      then 'admin'::app_public.user_role
-    end
-  );
+-- Definer: it must read the caller's own row even where RLS would recurse
+-- (the users policies call this function).
+declare
+  v_org uuid := app_public.current_org_id();
+  v_user uuid := app_public.current_user_id();
+  v_role app_public.user_role;
+begin
+  if v_org is null then
+    return null;
+  end if;
+  if v_user is not null then
+    select u.role into v_role
+      from app_public.users u
+     where u.organization_id = v_org and u.id = v_user;
+    return v_role;
+  end if;
+  if pg_catalog.current_setting('forgeline.service_tenant', true) = v_org::text
+     and pg_catalog.pg_has_role(
+           session_user,
+           (select c.relowner from pg_catalog.pg_class c
+             where c.oid = 'app_public.users'::pg_catalog.regclass),
+           'MEMBER') then
+    return 'admin'::app_public.user_role;
+  end if;
+  return null;
+end;
 $$;
 
 --
@@ -1400,6 +1471,7 @@ CREATE TABLE app_public.audit_events (
     CONSTRAINT audit_events_actor_check CHECK ((actor ~ '^[a-z][a-z0-9_-]{0,31}$'::text))
 )
 PARTITION BY RANGE (occurred_at);
+ALTER TABLE ONLY app_public.audit_events ALTER COLUMN organization_id SET (n_distinct=-0.01, n_distinct_inherited=-0.01);
 
 --
 -- Name: TABLE audit_events; Type: COMMENT; Schema: app_public; Owner: -
@@ -1571,7 +1643,7 @@ COMMENT ON VIEW app_private.partition_counts IS 'Per partitioned table: how many
 CREATE UNLOGGED TABLE app_private.rate_limit_buckets (
     key text NOT NULL,
     tokens double precision NOT NULL,
-    updated_at timestamp with time zone NOT NULL
+    refilled_at timestamp with time zone NOT NULL
 );
 
 --
@@ -1623,6 +1695,7 @@ CREATE TABLE app_public.organization_feature_flags (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
+ALTER TABLE ONLY app_public.organization_feature_flags ALTER COLUMN organization_id SET (n_distinct=-0.01);
 
 --
 -- Name: TABLE organization_feature_flags; Type: COMMENT; Schema: app_public; Owner: -
@@ -2067,6 +2140,18 @@ GRANT USAGE ON SCHEMA app_public TO :DATABASE_VISITOR;
 
 REVOKE ALL ON FUNCTION app_hidden.current_migration() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_migration() TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION act_as_user(sub text, org_id uuid, user_id uuid, request_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.act_as_user(sub text, org_id uuid, user_id uuid, request_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION act_for_tenant(org_id uuid, actor text, request_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.act_for_tenant(org_id uuid, actor text, request_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION apply_retention(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -

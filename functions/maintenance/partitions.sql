@@ -17,7 +17,9 @@
  * are cloned automatically, but row-level security is per table, and
  * statement-level TRUNCATE triggers of the parent do not fire when the
  * partition itself is truncated: `truncate app_partitions.audit_events_p202612`
- * would otherwise empty a month of an append-only log. Idempotent.
+ * would otherwise empty a month of an append-only log. The planner's
+ * per-column decisions (n_distinct on organization_id, see
+ * docs/adding-a-module.md) are per table too, and are copied. Idempotent.
  */
 create or replace function app_private.guard_partition(parent regclass, part regclass) returns void
   language plpgsql volatile
@@ -25,8 +27,19 @@ create or replace function app_private.guard_partition(parent regclass, part reg
 as $$
 declare
   v_trigger record;
+  v_option record;
 begin
   execute pg_catalog.format('alter table %s enable row level security', guard_partition.part);
+  for v_option in
+    select a.attname, o.opt
+      from pg_catalog.pg_attribute a
+     cross join lateral pg_catalog.unnest(a.attoptions) o(opt)
+     where a.attrelid = guard_partition.parent and a.attnum > 0 and not a.attisdropped
+       and o.opt like 'n\_distinct=%'
+  loop
+    execute pg_catalog.format('alter table %s alter column %I set (%s)',
+                              guard_partition.part, v_option.attname, v_option.opt);
+  end loop;
   for v_trigger in
     select t.tgname, t.tgfoid::regproc as fn,
            case when (t.tgtype & 2) <> 0 then 'before' else 'after' end as timing
@@ -45,7 +58,7 @@ begin
 end;
 $$;
 comment on function app_private.guard_partition(regclass, regclass) is
-  E'Gives a partition its parent''s RLS and statement-level TRUNCATE triggers (not copied by PostgreSQL).';
+  E'Gives a partition its parent''s RLS, statement-level TRUNCATE triggers and n_distinct settings (not copied by PostgreSQL).';
 
 create or replace function app_private.maintain_partitions(at timestamptz default pg_catalog.now())
   returns setof text

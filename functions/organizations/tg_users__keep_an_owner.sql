@@ -22,14 +22,12 @@ create or replace function app_private.tg_users__keep_an_owner() returns trigger
   set search_path = pg_catalog, pg_temp
 as $$
 -- Definer: the check must see all of the organization's users, not what RLS shows the caller.
-declare
-  v_org uuid;
 begin
   perform 1 from app_public.organizations org
    where org.id in (select t.organization_id from old_rows t where t.role = 'owner')
    order by org.id
      for no key update of org;
-  select o.organization_id into v_org
+  perform 1
     from (select distinct t.organization_id from old_rows t where t.role = 'owner') o
    where exists (select 1 from app_public.organizations org where org.id = o.organization_id)
      and not exists (

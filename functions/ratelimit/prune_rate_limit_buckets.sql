@@ -12,7 +12,7 @@ create or replace function app_private.prune_rate_limit_buckets(
 as $$
   with gone as (
     delete from app_private.rate_limit_buckets b
-     where b.updated_at < prune_rate_limit_buckets.at - interval '1 hour'
+     where b.refilled_at < prune_rate_limit_buckets.at - interval '1 hour'
     returning 1)
   select pg_catalog.count(*) from gone;
 $$;

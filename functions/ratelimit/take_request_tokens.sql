@@ -43,10 +43,10 @@ begin
   v_rate := v_limit / 60.0;
 
   -- A new key starts with a full bucket; then the row is locked for this taker.
-  insert into app_private.rate_limit_buckets as b (key, tokens, updated_at)
+  insert into app_private.rate_limit_buckets as b (key, tokens, refilled_at)
   values (take_request_tokens.key, v_limit, v_now)
   on conflict on constraint rate_limit_buckets_pkey do nothing;
-  select b.tokens, b.updated_at into v_tokens, v_seen
+  select b.tokens, b.refilled_at into v_tokens, v_seen
     from app_private.rate_limit_buckets b where b.key = take_request_tokens.key
      for update;
 
@@ -56,7 +56,7 @@ begin
                     then least(take_request_tokens.wanted, pg_catalog.floor(v_tokens))::integer
                     else 0 end;
   update app_private.rate_limit_buckets b
-     set tokens = v_tokens - v_granted, updated_at = greatest(v_seen, v_now)
+     set tokens = v_tokens - v_granted, refilled_at = greatest(v_seen, v_now)
    where b.key = take_request_tokens.key;
 
   return query select

@@ -13,6 +13,7 @@
  *   tests.user_id(slug, role)          id of <role>@<slug>.test
  *   tests.authenticate_as(slug, role)  act as that user, the way the API does
  *   tests.authenticate_as_anonymous()  act as the visitor with no claims
+ *   tests.act_for_tenant(slug, actor)  act as trusted code for that organization
  *   tests.clear_authentication()       back to the superuser, claims cleared
  *   tests.visitor_role()               the visitor's role name (for `set local role`)
  *
@@ -83,19 +84,22 @@ begin
   perform pg_catalog.set_config('jwt.claims.user_id', '', true);
   perform pg_catalog.set_config('jwt.claims.role', '', true);
   perform pg_catalog.set_config('forgeline.service_tenant', '', true);
+  perform pg_catalog.set_config('forgeline.actor', '', true);
+  perform pg_catalog.set_config('forgeline.request_id', '', true);
 end;
 $$;
 
+-- Acting goes through app_private.act_as_user / act_for_tenant, as all trusted
+-- code does (src/db/session.ts): the settings the API gives a request.
 create function tests.authenticate_as_anonymous() returns void
   language plpgsql volatile
 as $$
 begin
   perform tests.clear_authentication();
-  perform pg_catalog.set_config('role', tests.visitor_role(), true);
+  perform app_private.act_as_user(null);
 end;
 $$;
 
--- The settings src/server/auth.ts (pgSettingsFor) gives a signed-in request.
 create function tests.authenticate_as(slug text, role text) returns void
   language plpgsql volatile
 as $$
@@ -104,11 +108,17 @@ declare
   v_user uuid := tests.user_id(authenticate_as.slug, authenticate_as.role);
 begin
   perform tests.clear_authentication();
-  perform pg_catalog.set_config('jwt.claims.sub', authenticate_as.role || '@' || authenticate_as.slug, true);
-  perform pg_catalog.set_config('jwt.claims.org_id', v_org::text, true);
-  perform pg_catalog.set_config('jwt.claims.user_id', v_user::text, true);
-  perform pg_catalog.set_config('jwt.claims.role', authenticate_as.role, true);
-  perform pg_catalog.set_config('role', tests.visitor_role(), true);
+  perform app_private.act_as_user(authenticate_as.role || '@' || authenticate_as.slug, v_org, v_user);
+end;
+$$;
+
+-- Trusted code (a worker job) acting for organization `slug` as `actor`.
+create function tests.act_for_tenant(slug text, actor text default 'worker') returns void
+  language plpgsql volatile
+as $$
+begin
+  perform tests.clear_authentication();
+  perform app_private.act_for_tenant(tests.org_id(act_for_tenant.slug), act_for_tenant.actor);
 end;
 $$;
 
@@ -125,21 +135,19 @@ declare
     pg_catalog.current_setting('jwt.claims.sub', true),
     pg_catalog.current_setting('jwt.claims.org_id', true),
     pg_catalog.current_setting('jwt.claims.user_id', true),
-    pg_catalog.current_setting('jwt.claims.role', true)];
+    pg_catalog.current_setting('jwt.claims.role', true),
+    pg_catalog.current_setting('role')];
   v_owner app_public.users;
   v_role app_public.user_role;
 begin
-  perform pg_catalog.set_config('jwt.claims.sub', 'owner@' || create_org.slug, true);
-  perform pg_catalog.set_config('jwt.claims.org_id', '', true);
-  perform pg_catalog.set_config('jwt.claims.user_id', '', true);
-  perform pg_catalog.set_config('jwt.claims.role', '', true);
+  perform tests.clear_authentication();
+  perform app_private.act_as_user('owner@' || create_org.slug);
   v_owner := app_public.create_organization(
     pg_catalog.initcap(create_org.slug), create_org.slug,
     'Owner of ' || create_org.slug, 'owner@' || create_org.slug || '.test');
 
-  perform pg_catalog.set_config('jwt.claims.org_id', v_owner.organization_id::text, true);
-  perform pg_catalog.set_config('jwt.claims.user_id', v_owner.id::text, true);
-  perform pg_catalog.set_config('jwt.claims.role', 'owner', true);
+  perform tests.clear_authentication();
+  perform app_private.act_as_user('owner@' || create_org.slug, v_owner.organization_id, v_owner.id);
   foreach v_role in array array['admin', 'member', 'viewer']::app_public.user_role[] loop
     perform app_public.add_user(
       v_role::text || '@' || create_org.slug || '.test',
@@ -147,10 +155,12 @@ begin
       v_role);
   end loop;
 
+  perform tests.clear_authentication();
   perform pg_catalog.set_config('jwt.claims.sub', coalesce(v_saved[1], ''), true);
   perform pg_catalog.set_config('jwt.claims.org_id', coalesce(v_saved[2], ''), true);
   perform pg_catalog.set_config('jwt.claims.user_id', coalesce(v_saved[3], ''), true);
   perform pg_catalog.set_config('jwt.claims.role', coalesce(v_saved[4], ''), true);
+  perform pg_catalog.set_config('role', v_saved[5], true);
   return v_owner.organization_id;
 end;
 $$;
@@ -164,6 +174,8 @@ comment on function tests.authenticate_as(text, text) is
   E'Acts as <role>@<slug>.test for the rest of the transaction: visitor role plus JWT claims.';
 comment on function tests.authenticate_as_anonymous() is
   E'Acts as the visitor with no claims for the rest of the transaction.';
+comment on function tests.act_for_tenant(text, text) is
+  E'Acts as trusted code (`actor`, default worker) for organization `slug`, under RLS as the visitor.';
 comment on function tests.clear_authentication() is
   E'Back to the session''s own (superuser) role with every claim cleared.';
 

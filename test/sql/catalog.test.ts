@@ -1,8 +1,12 @@
 /**
- * Catalog rules that every future table must follow too (DESIGN §2–§3): RLS on
- * every table in our schemas, tenant-consistent keys, no partitions outside
- * app_partitions, hardened security-definer functions, and no grants the
- * visitor should not have.
+ * Catalog rules that every future table must follow too (DESIGN §2–§3 and
+ * docs/adding-a-module.md): RLS on every table in our schemas, tenant-consistent
+ * keys, no partitions outside app_partitions, hardened security-definer
+ * functions, no grants the API's roles should not have, policies that call the
+ * tenancy helpers in their wrapped form, numbered triggers, timestamps kept by
+ * the database, foreign keys backed by tenant-led indexes, and a planner
+ * decision (n_distinct) for every tenant table. New tables are covered without
+ * new tests: a module that breaks a rule fails here, naming the object.
  */
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../support/db.ts";
@@ -119,5 +123,98 @@ describe("catalog", () => {
         where n.nspname = 'app_public' and obj_description(p.oid, 'pg_proc') is null`,
     );
     expect(rows).toEqual([]);
+  });
+
+  it("calls the tenancy helpers in policies only in their wrapped (select …) form", async () => {
+    // `organization_id = (select app_public.current_org_id())` runs the function once
+    // per query (an InitPlan); unwrapped, it would run per row.
+    const { rows } = await t.root.query<{ policy: string; expr: string }>(
+      `select format('%s.%s', polrelid::regclass, polname) as policy,
+              coalesce(pg_get_expr(polqual, polrelid), '') || ' ' ||
+              coalesce(pg_get_expr(polwithcheck, polrelid), '') as expr
+         from pg_policy`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const helpers = /app_public\.(current_org_id|current_user_id|current_user_role)\(\)/g;
+    const unwrapped = rows.filter(({ expr }) => {
+      const calls = expr.match(helpers)?.length ?? 0;
+      const wrapped =
+        expr.match(
+          /\( SELECT app_public\.(current_org_id|current_user_id|current_user_role)\(\) AS \w+\)/g,
+        )?.length ?? 0;
+      return calls !== wrapped;
+    });
+    expect(unwrapped.map((r) => r.policy)).toEqual([]);
+  });
+
+  it("names every trigger _NNN_<what>, the number giving its firing order", async () => {
+    const { rows } = await t.root.query<{ trigger: string }>(
+      `select format('%s %s', tg.tgrelid::regclass, tg.tgname) as trigger
+         from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any($1) and not tg.tgisinternal and tg.tgparentid = 0
+          and tg.tgname !~ '^_[0-9]{3}_[a-z0-9_]+$'`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("keeps updated_at with the _100_timestamps trigger on every table that has one", async () => {
+    const { rows } = await t.root.query<{ tbl: string }>(
+      `select c.oid::regclass::text as tbl
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         join pg_attribute a on a.attrelid = c.oid and a.attname = 'updated_at' and not a.attisdropped
+        where n.nspname = any($1) and c.relkind in ('r', 'p') and not c.relispartition
+          and not exists (select 1 from pg_trigger tg
+                           where tg.tgrelid = c.oid and tg.tgname = '_100_timestamps'
+                             and tg.tgfoid = 'app_private.tg__timestamps()'::regprocedure)`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("backs every foreign key with an index led by its columns (organization_id first)", async () => {
+    // An unindexed reference makes every delete of the referenced row scan the
+    // referencing table, and the tenant's index serves the policies too.
+    const { rows } = await t.root.query<{ fk: string }>(
+      `select format('%s %s', k.conrelid::regclass, k.conname) as fk
+         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+        where k.contype = 'f' and n.nspname = any($1) and not c.relispartition
+          and not exists (
+            select 1 from pg_index i
+             where i.indrelid = k.conrelid
+               and (i.indkey::int2[])[0:cardinality(k.conkey) - 1] operator(pg_catalog.@>) k.conkey
+               and k.conkey operator(pg_catalog.@>) (i.indkey::int2[])[0:cardinality(k.conkey) - 1]
+               and (cardinality(k.conkey) = 1
+                    or i.indkey[0] = (select a.attnum from pg_attribute a
+                                       where a.attrelid = k.conrelid and a.attname = 'organization_id')))`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("states the planner's decision (n_distinct) for organization_id on every tenant table", async () => {
+    // See docs/adding-a-module.md: the policy's tenant value is invisible at
+    // planning time, so each tenant table says how large a tenant to plan for.
+    const { rows } = await t.root.query<{ tbl: string }>(
+      `select c.oid::regclass::text as tbl
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         join pg_attribute a on a.attrelid = c.oid and a.attname = 'organization_id' and not a.attisdropped
+        where n.nspname = any($1) and c.relkind in ('r', 'p')
+          and not exists (select 1 from unnest(a.attoptions) o where o like 'n\\_distinct=%')`,
+      [OUR_SCHEMAS],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("lets the authenticator execute nothing in app_private but the rate-limit bucket", async () => {
+    const { rows } = await t.root.query<{ fn: string }>(
+      `select p.oid::regprocedure::text as fn
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'app_private' and has_function_privilege($1, p.oid, 'execute')`,
+      [t.db.roles.authenticator],
+    );
+    expect(rows.map((r) => r.fn)).toEqual([
+      "app_private.take_request_tokens(uuid,text,integer,integer,integer)",
+    ]);
   });
 });

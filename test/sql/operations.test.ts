@@ -6,7 +6,14 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
+import {
+  asActor,
+  asService,
+  createOrg,
+  sqlstate,
+  useTestDatabase,
+  type OrgFixture,
+} from "../support/db.ts";
 
 interface AuditRow {
   actor: string;
@@ -74,30 +81,23 @@ describe("operations core (SQL)", () => {
     });
 
     it("names trusted actors (a worker acting as the tenant's service)", async () => {
-      const client = await t.root.connect();
-      try {
-        await client.query("begin");
-        await client.query("select app_private.set_current_tenant($1)", [org.orgId]);
-        await client.query("select set_config('forgeline.actor', 'worker', true)");
-        await client.query(`set local role ${client.escapeIdentifier(t.db.roles.visitor)}`);
-        await client.query(
-          'update app_public.users set settings = \'{"tz": "UTC"}\' where id = $1',
-          [org.users.member],
-        );
-        const { rows } = await client.query(
-          "select actor, actor_user_id, changes from app_public.audit_events where actor = 'worker'",
-        );
-        expect(rows).toEqual([
-          {
-            actor: "worker",
-            actor_user_id: null,
-            changes: { settings: { old: {}, new: { tz: "UTC" } } },
-          },
+      const rows = await asService(t, org.orgId, async (c) => {
+        await c.query('update app_public.users set settings = \'{"tz": "UTC"}\' where id = $1', [
+          org.users.member,
         ]);
-      } finally {
-        await client.query("rollback");
-        client.release();
-      }
+        return (
+          await c.query<{ actor: string; actor_user_id: string | null; changes: unknown }>(
+            "select actor, actor_user_id, changes from app_public.audit_events where actor = 'worker'",
+          )
+        ).rows;
+      });
+      expect(rows).toEqual([
+        {
+          actor: "worker",
+          actor_user_id: null,
+          changes: { settings: { old: {}, new: { tz: "UTC" } } },
+        },
+      ]);
     });
 
     it("is read by admins and owners of the organization only", async () => {
@@ -302,7 +302,7 @@ describe("operations core (SQL)", () => {
         remaining: 59,
       });
       await t.root.query(
-        "update app_private.rate_limit_buckets set updated_at = now() - interval '2 hours' where key = 'addr:old'",
+        "update app_private.rate_limit_buckets set refilled_at = now() - interval '2 hours' where key = 'addr:old'",
       );
       const pruned = await t.root.query<{ n: string }>(
         "select app_private.prune_rate_limit_buckets() as n",

@@ -4,7 +4,14 @@
  * is asserted by outcome and, for refusals, by error code.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
+import {
+  asActor,
+  asService,
+  createOrg,
+  sqlstate,
+  useTestDatabase,
+  type OrgFixture,
+} from "../support/db.ts";
 
 type Role = "owner" | "admin" | "member" | "viewer";
 const ROLES: Role[] = ["owner", "admin", "member", "viewer"];
@@ -247,21 +254,24 @@ describe("role matrix", () => {
     expect(ok.rows).toEqual([{ role: "owner" }]);
   });
 
-  it("treats trusted code with set_current_tenant as admin of that tenant only", async () => {
+  it("treats trusted code acting for a tenant (withTenant) as admin of that tenant only", async () => {
     const other = await createOrg(t, `matrix-other-${n}`);
     const client = await t.root.connect();
     try {
-      await client.query("begin");
-      await client.query("select app_private.set_current_tenant($1)", [org.orgId]);
-      await client.query(`set local role ${client.escapeIdentifier(t.db.roles.visitor)}`);
-      const r = await client.query(
-        `select app_public.current_user_role()::text as role,
-                (select count(*) from app_public.users)::int as users,
-                (select count(*) from app_public.users where organization_id = $1)::int as others`,
-        [other.orgId],
+      const r = await asService(t, org.orgId, (c) =>
+        c.query(
+          `select app_public.current_user_role()::text as role, current_user as db_role,
+                  (select count(*) from app_public.users)::int as users,
+                  (select count(*) from app_public.users where organization_id = $1)::int as others`,
+          [other.orgId],
+        ),
       );
-      expect(r.rows[0]).toEqual({ role: "admin", users: 4, others: 0 });
-      await client.query("rollback");
+      expect(r.rows[0]).toEqual({
+        role: "admin",
+        db_role: t.db.roles.visitor,
+        users: 4,
+        others: 0,
+      });
       // The same settings forged in a request's session (the authenticator's) grant nothing.
       const api = await t.client(t.db.authUrl);
       try {

@@ -1,13 +1,15 @@
 /**
  * Per-file databases: each test file clones the run's migrated template, so files
- * run in parallel without seeing each other's rows. Helpers act as a tenant the
- * way the API does: inside a transaction, `set local role` to the visitor and the
- * JWT claims as local settings. Tests that only read or that expect failures run
- * in a transaction that is rolled back.
+ * run in parallel without seeing each other's rows. Helpers act as a user or a
+ * tenant through src/db/session.ts, the way all trusted code does (inside a
+ * transaction, the claims as local settings, `set local role` to the visitor).
+ * Tests that only read or that expect failures run in a transaction that is
+ * rolled back.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
+import { asUser, withTenant } from "../../src/db/session.ts";
 import {
   cloneDatabase,
   dropDatabase,
@@ -91,35 +93,29 @@ export interface Actor {
 }
 
 /**
- * Runs `fn` in a transaction as the visitor acting for `actor`, then rolls back
- * unless `commit` is set. Errors propagate (with their SQLSTATE in `code`).
+ * Runs `fn` in a transaction as the visitor acting for `actor` (null: an
+ * anonymous request), through src/db/session.ts's asUser like all trusted code,
+ * then rolls back unless `commit` is set. Errors propagate (with their SQLSTATE
+ * in `code`).
  */
-export async function asActor<T>(
+export function asActor<T>(
   t: TestDb,
   actor: Actor | null,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: pg.ClientBase) => Promise<T>,
   { commit = false } = {},
 ): Promise<T> {
-  const client = await t.root.connect();
-  try {
-    await client.query("begin");
-    await client.query("select set_config('role', $1, true)", [t.db.roles.visitor]);
-    if (actor) {
-      await client.query(
-        `select set_config('jwt.claims.sub', $1, true), set_config('jwt.claims.org_id', $2, true),
-                set_config('jwt.claims.user_id', $3, true)`,
-        [actor.sub ?? "test", actor.orgId ?? "", actor.userId ?? ""],
-      );
-    }
-    const result = await fn(client);
-    await client.query(commit ? "commit" : "rollback");
-    return result;
-  } catch (e) {
-    await client.query("rollback").catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  const user = actor && { sub: actor.sub ?? "test", orgId: actor.orgId, userId: actor.userId };
+  return asUser(t.root, user, fn, { rollback: !commit });
+}
+
+/** Runs `fn` as trusted code acting for `orgId` (as `actor`), rolled back unless `commit`. */
+export function asService<T>(
+  t: TestDb,
+  orgId: string,
+  fn: (client: pg.ClientBase) => Promise<T>,
+  { commit = false, actor = "worker" } = {},
+): Promise<T> {
+  return withTenant(t.root, { orgId, actor }, fn, { rollback: !commit });
 }
 
 export interface OrgFixture {
