@@ -37,10 +37,7 @@ describe("rate limits", () => {
   beforeAll(async () => {
     a = await createOrg(t, "limited-a");
     b = await createOrg(t, "limited-b");
-    await t.root.query(
-      "select app_private.set_organization_limit($1, 5)",
-      [a.orgId],
-    );
+    await t.root.query("select app_private.set_organization_limit($1, 5)", [a.orgId]);
   });
 
   it("admits exactly the organization's limit out of a parallel burst", async () => {
