@@ -1,12 +1,21 @@
 /**
  * Cross-tenant isolation for every table the visitor can reach, discovered from
- * the catalog so that new tables are covered without new tests: acting as the
+ * the catalog so that new tables are covered without new tests (their rows come
+ * from one fixture file per module, test/fixtures/tenant-rows/): acting as the
  * owner of organization B, nothing of organization A can be seen, inserted,
  * updated or deleted, and A's rows are byte-for-byte unchanged afterwards.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
+import {
+  asActor,
+  asService,
+  createOrg,
+  sqlstate,
+  useTestDatabase,
+  type OrgFixture,
+} from "../support/db.ts";
+import { loadFixtures } from "../fixtures/tenant-rows/index.ts";
 
 interface TableInfo {
   schema: string;
@@ -24,13 +33,18 @@ describe("cross-tenant isolation", () => {
   beforeAll(async () => {
     a = await createOrg(t, "tenant-a");
     b = await createOrg(t, "tenant-b");
-    // Give A a row in every tenant table that is not filled by createOrg.
-    await asActor(
-      t,
-      { orgId: a.orgId, userId: a.users.owner },
-      (c) => c.query("select app_public.set_feature_flag('ai_recommendations', true)"),
-      { commit: true },
-    );
+    // Give both a row in every tenant table: one fixture per module.
+    for (const fixture of await loadFixtures()) {
+      for (const org of [a, b]) {
+        await fixture.fill({
+          t,
+          org,
+          asOwner: (fn) =>
+            asActor(t, { orgId: org.orgId, userId: org.users.owner }, fn, { commit: true }),
+          asService: (fn) => asService(t, org.orgId, fn, { commit: true }),
+        });
+      }
+    }
     const { rows } = await t.root.query<TableInfo>(
       `select n.nspname as schema, c.relname as name,
               case when c.oid = 'app_public.organizations'::regclass then 'id' else 'organization_id' end as "tenantColumn",
@@ -70,7 +84,10 @@ describe("cross-tenant isolation", () => {
       const qualified = `${pg.escapeIdentifier(table.schema)}.${pg.escapeIdentifier(table.name)}`;
       const col = pg.escapeIdentifier(table.tenantColumn);
       const before = await snapshot(table, a.orgId);
-      expect(before.n, `${qualified} has rows of A to protect`).toBeGreaterThan(0);
+      expect(
+        before.n,
+        `${qualified} has no rows of A to protect: add them to its module's fixture in test/fixtures/tenant-rows/`,
+      ).toBeGreaterThan(0);
 
       const seen = await asActor(t, actorB, (c) =>
         c.query(`select * from ${qualified} where ${col} = $1`, [a.orgId]),
