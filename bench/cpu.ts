@@ -52,6 +52,8 @@ export interface CpuSnapshot {
   wall: number;
   machine: { busy: number; total: number } | null;
   self: number;
+  /** false for a database-level run: there is no server process to measure. */
+  hasServer: boolean;
   server: number | null;
   postgres: Map<number, number>;
 }
@@ -67,7 +69,8 @@ export interface CpuUse {
   other: number | null;
 }
 
-export function cpuSnapshot(serverPid: number, postgresPids: number[]): CpuSnapshot {
+/** `serverPid`: the server under test; null for a database-level run (no server). */
+export function cpuSnapshot(serverPid: number | null, postgresPids: number[]): CpuSnapshot {
   const usage = process.cpuUsage();
   const postgres = new Map<number, number>();
   for (const pid of postgresPids) {
@@ -78,7 +81,8 @@ export function cpuSnapshot(serverPid: number, postgresPids: number[]): CpuSnaps
     wall: performance.now() / 1000,
     machine: readMachineCpu(),
     self: (usage.user + usage.system) / 1e6,
-    server: readProcessCpu(serverPid),
+    hasServer: serverPid !== null,
+    server: serverPid === null ? null : readProcessCpu(serverPid),
     postgres,
   };
 }
@@ -103,9 +107,12 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
     postgres: postgres === null ? null : per(postgres),
     machine,
     other:
-      machine === null || server === null || postgres === null
+      machine === null || (server === null && before.hasServer) || postgres === null
         ? null
-        : Math.max(0, Math.round((machine - server - per(postgres) - loadGenerator) * 100) / 100),
+        : Math.max(
+            0,
+            Math.round((machine - (server ?? 0) - per(postgres) - loadGenerator) * 100) / 100,
+          ),
   };
 }
 

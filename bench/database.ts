@@ -3,14 +3,14 @@
  *
  * The server is BENCH_DATABASE_URL, ROOT_DATABASE_URL or TEST_DATABASE_URL (a
  * superuser URL, first one set wins), else an embedded server of the bench's own
- * in .data/bench on its own port (like the tests' in test/support/server.ts), so a
- * benchmark never touches the development database. On it, every run creates a
- * fresh scratch database with its own three roles and all migrations
+ * in .data/bench on its own port (src/db/scratch-server.ts, shared with the
+ * tests), so a benchmark never touches the development database. On it, every run
+ * creates a fresh scratch database with its own three roles and all migrations
  * (src/db/scratch.ts), and drops both at the end.
  */
 import path from "node:path";
-import { EmbeddedPostgres } from "../src/db/embedded.ts";
 import { projectRoot } from "../src/paths.ts";
+import { startScratchServer, type ScratchServer } from "../src/db/scratch-server.ts";
 import {
   createScratchDatabase,
   dropDatabase,
@@ -19,32 +19,19 @@ import {
   type ScratchDatabase,
 } from "../src/db/scratch.ts";
 
-export interface BenchServer {
-  rootUrl: string;
-  /** Where the server came from: the variable's name, or "embedded". */
-  source: string;
-  embedded?: EmbeddedPostgres;
-}
+export type BenchServer = ScratchServer;
 
 export const benchDataDir = path.join(projectRoot, ".data", "bench");
 
-const URL_VARIABLES = ["BENCH_DATABASE_URL", "ROOT_DATABASE_URL", "TEST_DATABASE_URL"] as const;
-
-export async function startBenchServer(log: (line: string) => void): Promise<BenchServer> {
-  for (const variable of URL_VARIABLES) {
-    const url = process.env[variable];
-    if (url) return { rootUrl: url, source: variable };
-  }
-  const embedded = new EmbeddedPostgres({
+export function startBenchServer(log: (line: string) => void): Promise<BenchServer> {
+  return startScratchServer({
+    urlVariables: ["BENCH_DATABASE_URL", "ROOT_DATABASE_URL", "TEST_DATABASE_URL"],
     dataDir: benchDataDir,
-    port: Number(process.env.BENCH_EMBEDDED_PG_PORT ?? 54349),
-    superuser: "postgres",
+    portVariable: "BENCH_EMBEDDED_PG_PORT",
+    defaultPort: 54349,
     password: "forgeline-bench",
     log: (line) => log(`[bench-postgres] ${line}`),
   });
-  log(`starting the embedded PostgreSQL server in ${embedded.pgData}`);
-  await embedded.start();
-  return { rootUrl: embedded.url, source: "embedded", embedded };
 }
 
 /** A fresh name, known before anything is created so a failed creation can still be dropped. */

@@ -1,88 +1,19 @@
 /**
- * The results: one table on stdout, and everything (environment, dataset, every
- * number) as JSON in bench/results/<timestamp>.json. The targets are printed as
- * met or missed for the reader; nothing fails on a number.
+ * The third phase of a run: the results. One table per set on stdout (HTTP
+ * scenarios in requests/s, database-level ones in calls/s), the targets as met
+ * or missed for the reader (nothing fails on a number), and everything
+ * (environment, datasets, servers, every number) as JSON in
+ * bench/results/<timestamp>.json.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import type { CpuUse } from "./cpu.ts";
-import type { LoadResult } from "./load.ts";
-import type { Scenario } from "./scenarios.ts";
-
-export interface RunRecord {
-  scenario: string;
-  title: string;
-  connections: number;
-  load: LoadResult;
-  cpu: CpuUse;
-  /** CPU milliseconds per request (cores ÷ requests/s), where measured. */
-  cpuMsPerRequest: { server: number | null; postgres: number | null; loadGenerator: number };
-  /** requests/s ÷ the `ratioTo` scenario's at the same concurrency. */
-  ratio?: { to: string; value: number };
-  /** p50 ÷ the `overheadOver` scenario's p50 at the same concurrency, − 1, in %. */
-  p50Overhead?: { over: string; percent: number };
-}
-
-export interface Target {
-  description: string;
-  value: number | null;
-  unit: string;
-  met: boolean | null;
-}
-
-/** Fills in each run's ratio and overhead from the runs it is compared with. */
-export function compare(runs: RunRecord[], scenarios: Scenario[]): void {
-  const find = (id: string, connections: number) =>
-    runs.find((r) => r.scenario === id && r.connections === connections);
-  for (const run of runs) {
-    const scenario = scenarios.find((s) => s.id === run.scenario);
-    const base = scenario?.ratioTo && find(scenario.ratioTo, run.connections);
-    if (scenario?.ratioTo && base && base.load.requestsPerSecond > 0) {
-      run.ratio = {
-        to: scenario.ratioTo,
-        value: Math.round((run.load.requestsPerSecond / base.load.requestsPerSecond) * 100) / 100,
-      };
-    }
-    const over = scenario?.overheadOver && find(scenario.overheadOver, run.connections);
-    if (scenario?.overheadOver && over && over.load.latencyMs.p50 > 0) {
-      run.p50Overhead = {
-        over: scenario.overheadOver,
-        percent: Math.round((run.load.latencyMs.p50 / over.load.latencyMs.p50 - 1) * 1000) / 10,
-      };
-    }
-  }
-}
-
-/** The issue's targets, at concurrency 10 (null when that run is missing). */
-export function targets(runs: RunRecord[]): Target[] {
-  const at10 = (id: string) => runs.find((r) => r.scenario === id && r.connections === 10);
-  const graphql = at10("graphql");
-  const limited = at10("graphql-rate-limited");
-  const check = (value: number | undefined, ok: (v: number) => boolean) =>
-    value === undefined ? { value: null, met: null } : { value, met: ok(value) };
-  return [
-    {
-      description: "GraphQL list ≥ 1,000 req/s at c=10",
-      unit: "req/s",
-      ...check(graphql?.load.requestsPerSecond, (v) => v >= 1000),
-    },
-    {
-      description: "GraphQL list p95 ≤ 10 ms at c=10",
-      unit: "ms",
-      ...check(graphql?.load.latencyMs.p95, (v) => v <= 10),
-    },
-    {
-      description: "GraphQL ≥ 0.6 × raw baseline req/s at c=10",
-      unit: "×",
-      ...check(graphql?.ratio?.value, (v) => v >= 0.6),
-    },
-    {
-      description: "rate-limit charge ≤ 10 % on p50 at c=10",
-      unit: "%",
-      ...check(limited?.p50Overhead?.percent, (v) => v <= 10),
-    },
-  ];
-}
+import { projectRoot } from "../src/paths.ts";
+import { describeUrl } from "./database.ts";
+import type { Measurement } from "./measure.ts";
+import type { Prepared } from "./prepare.ts";
+import { compareRuns, evaluateTargets, type RunRecord, type Target } from "./stats.ts";
 
 /** Cores of unrelated work above which a run is marked as disturbed. */
 export const NOISY = 0.2;
@@ -90,45 +21,75 @@ export const NOISY = 0.2;
 const fixed = (value: number | null | undefined, digits: number) =>
   value === null || value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits);
 
-export function formatTable(runs: RunRecord[], goals: Target[]): string {
+function table(runs: RunRecord[], throughput: string): string[] {
   const header = [
     "scenario",
     "conn",
-    "req/s",
+    throughput,
     "p50 ms",
     "p95 ms",
     "p99 ms",
     "errors",
     "× baseline",
     "p50 cost",
-    "cpu api",
+    "cpu server",
     "cpu pg",
     "cpu load",
     "cpu other",
   ];
-  const rows = runs.map((r) => [
-    r.title,
-    String(r.connections),
-    fixed(r.load.requestsPerSecond, 1),
-    fixed(r.load.latencyMs.p50, 2),
-    fixed(r.load.latencyMs.p95, 2),
-    fixed(r.load.latencyMs.p99, 2),
-    String(r.load.errors),
-    r.ratio ? `${r.ratio.value.toFixed(2)}×` : "",
-    r.p50Overhead ? `${r.p50Overhead.percent >= 0 ? "+" : ""}${r.p50Overhead.percent}%` : "",
-    fixed(r.cpu.server, 2),
-    fixed(r.cpu.postgres, 2),
-    fixed(r.cpu.loadGenerator, 2),
-    `${fixed(r.cpu.other, 2)}${(r.cpu.other ?? 0) > NOISY ? " !" : ""}`,
+  const rows = runs.flatMap((r) => [
+    [
+      r.title,
+      String(r.connections),
+      fixed(r.load.perSecond, 1),
+      fixed(r.load.latencyMs.p50, 2),
+      fixed(r.load.latencyMs.p95, 2),
+      fixed(r.load.latencyMs.p99, 2),
+      String(r.load.errors),
+      r.ratio ? `${r.ratio.value.toFixed(2)}×` : "",
+      r.p50Overhead ? `${r.p50Overhead.percent >= 0 ? "+" : ""}${r.p50Overhead.percent}%` : "",
+      fixed(r.cpu.server, 2),
+      fixed(r.cpu.postgres, 2),
+      fixed(r.cpu.loadGenerator, 2),
+      `${fixed(r.cpu.other, 2)}${(r.cpu.other ?? 0) > NOISY ? " !" : ""}`,
+    ],
+    // A sequence's kinds of request, each under the run it is part of.
+    ...(r.load.parts ?? []).map((p) => [
+      `  ↳ ${p.kind}`,
+      String(r.connections),
+      fixed(p.perSecond, 1),
+      fixed(p.latencyMs.p50, 2),
+      fixed(p.latencyMs.p95, 2),
+      fixed(p.latencyMs.p99, 2),
+      String(p.errors),
+      ...Array<string>(6).fill(""),
+    ]),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+}
+
+export function formatReport(
+  runsBySet: Array<{ set: string; runs: RunRecord[] }>,
+  goals: Target[],
+  notes: string[],
+): string {
+  const out: string[] = [];
+  for (const { set, runs } of runsBySet) {
+    const http = runs.filter((r) => r.kind !== "sql");
+    const sql = runs.filter((r) => r.kind === "sql");
+    if (http.length > 0) out.push(`${set}: over HTTP`, ...table(http, "req/s"), "");
+    if (sql.length > 0) out.push(`${set}: in the database`, ...table(sql, "calls/s"), "");
+  }
   out.push(
-    "",
-    "cpu columns: cores busy during the run: api = the server under test, pg = its PostgreSQL",
-    "backends, load = this process (autocannon), other = the rest of the machine; a run marked",
+    "× baseline: throughput ÷ that of the scenario it is compared with, at the same concurrency",
+    "(the raw SQL baseline; for SQL under RLS, the same statement with RLS bypassed).",
+    "p50 cost: its median latency over that of the scenario it adds to (limits, rate limit).",
+    "cpu columns: cores busy during the run: server = the server under test (none in the",
+    "database), pg = the bench database's PostgreSQL backends, load = this process (autocannon,",
+    "or the pg clients), other = the rest of the machine; a run marked",
     `"!" shared the machine with more than ${NOISY} cores of other work and is not trustworthy.`,
     "",
     "targets (reported, never asserted):",
@@ -136,8 +97,10 @@ export function formatTable(runs: RunRecord[], goals: Target[]): string {
   for (const goal of goals) {
     const verdict = goal.met === null ? "not measured" : goal.met ? "met" : "MISSED";
     const value = goal.value === null ? "-" : `${goal.value} ${goal.unit}`;
-    out.push(`  ${goal.description.padEnd(44)} ${value.padStart(12)}  ${verdict}`);
+    const what = `${goal.set}: ${goal.description} at c=${goal.connections}`;
+    out.push(`  ${what.padEnd(56)} ${value.padStart(14)}  ${verdict}`);
   }
+  for (const note of notes) out.push("", `note: ${note}`);
   return out.join("\n");
 }
 
@@ -154,4 +117,97 @@ export function writeResults(dir: string, started: Date, report: unknown): strin
   const file = path.join(dir, `${fileTimestamp(started)}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: projectRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export interface ReportContext {
+  started: Date;
+  options: Record<string, unknown>;
+  prepared: Prepared;
+  measurement: Measurement;
+}
+
+/** Compares, judges, prints the tables and writes the JSON; returns the file written. */
+export function report({ started, options, prepared, measurement }: ReportContext): string {
+  const { runs, servers } = measurement;
+  const scenarios = prepared.sets.flatMap((s) => s.scenarios);
+  compareRuns(runs, (key) => scenarios.find((s) => s.key === key));
+  const goals = prepared.sets.flatMap((s) => evaluateTargets(s.set.name, s.set.targets, runs));
+  const notes: string[] = [];
+  for (const [name, server] of Object.entries(servers)) {
+    if (server.evidence && server.headersSeen?.length === 0) {
+      notes.push(
+        `${name} sent no header matching /${server.evidence}/: this build may lack what the ` +
+          "variant turns on, and then it measured the same API as the plain one.",
+      );
+    }
+  }
+  const runsBySet = prepared.sets.map((s) => ({
+    set: s.set.name,
+    // Declaration order, whatever order the groups ran in.
+    runs: s.scenarios.flatMap((p) => runs.filter((r) => r.key === p.key)),
+  }));
+  process.stdout.write(`\n${formatReport(runsBySet, goals, notes)}\n`);
+
+  return writeResults(path.join(projectRoot, "bench", "results"), started, {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    options,
+    environment: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model ?? null,
+      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      postgres: prepared.facts.version,
+      postgresBuild: prepared.facts.full,
+      database: {
+        source: prepared.server.source,
+        server: describeUrl(prepared.server.rootUrl),
+        name: prepared.databaseName,
+      },
+      gitCommit: gitCommit(),
+      machineBusyBeforeLoad: prepared.busyBeforeLoad,
+      logLevel: process.env.LOG_LEVEL ?? "default",
+    },
+    sets: prepared.sets.map((s) => ({
+      name: s.set.name,
+      description: s.set.description,
+      dataset: s.summary,
+      scenarios: s.scenarios.map((p) => ({
+        id: p.id,
+        title: p.title,
+        kind: p.kind,
+        connections: p.connections,
+        ...(p.via === "http"
+          ? {
+              server: p.server.name,
+              path: p.path,
+              ...(p.requests
+                ? { requests: p.requests.map((r) => ({ kind: r.kind, body: r.body })) }
+                : { body: p.body }),
+              statements: p.statements,
+            }
+          : { runsAs: p.runsAs, statements: p.statements, rollback: p.rollback }),
+        sameAnswerAs: p.sameAnswerAs,
+        ratioTo: p.ratioTo,
+        overheadOver: p.overheadOver,
+      })),
+    })),
+    servers,
+    runs,
+    targets: goals,
+    notes,
+  });
 }

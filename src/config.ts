@@ -27,6 +27,26 @@ const booleanish = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
   .transform((v) => ["1", "true", "yes", "on"].includes(v));
 
+/** A whole number in [min, max], `fallback` when unset. */
+const bounded = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const isOrigin = (o: string) =>
+  URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
+const corsOrigins = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => (list.length === 1 && list[0] === "*") || list.every(isOrigin), {
+    message:
+      'must be "*" or a comma-separated list of origins such as https://app.example.com (scheme, host, port; no path)',
+  })
+  .transform((list): readonly string[] | "*" => (list[0] === "*" ? "*" : list));
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
@@ -55,8 +75,37 @@ const envSchema = z.object({
   /** Port of the worker-only /metrics and /healthz server (`forgeline worker`); 0 = off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** json or pretty; unset: pretty on a terminal (except in production), else json (src/logger.ts). */
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  // GraphQL operation limits, checked before planning (src/server/plugins/), and
+  // bounds on each API transaction and response (see ApiLimits for what each means).
+  /**
+   * off skips the operation limits below (tokens, aliases, depth, pages, cost): for
+   * measuring their cost (`npm run bench`), never for a server facing clients.
+   */
+  GRAPHQL_OPERATION_LIMITS: booleanish.default(true),
+  GRAPHQL_MAX_TOKENS: bounded(200, 100_000, 2000),
+  GRAPHQL_MAX_ALIASES: bounded(0, 1000, 20),
+  GRAPHQL_MAX_DEPTH: bounded(2, 100, 10),
+  GRAPHQL_MAX_LIST_DEPTH: bounded(1, 20, 4),
+  GRAPHQL_MAX_SELF_REFERENTIAL_DEPTH: bounded(1, 20, 2),
+  GRAPHQL_MAX_COST: bounded(1, 10_000_000, 10_000),
+  GRAPHQL_MAX_PAGE_SIZE: bounded(1, 10_000, 100),
+  GRAPHQL_MAX_OFFSET: bounded(0, 10_000_000, 10_000),
+  GRAPHQL_PLANNING_TIMEOUT_MS: bounded(1, 60_000, 1000),
+  GRAPHQL_EXECUTION_TIMEOUT_MS: bounded(1, 600_000, 5000),
+  API_STATEMENT_TIMEOUT_MS: bounded(1, 600_000, 5000),
+  API_MAX_RESPONSE_BYTES: bounded(1024, 1_000_000_000, 5_000_000),
+  /** Who may run introspection: on (anyone), authenticated (a verified token), off. */
+  GRAPHQL_INTROSPECTION: z.enum(["on", "authenticated", "off"]).optional(),
+  /** Origins browsers may call /graphql from (CORS): "*" or exact origins, comma-separated. */
+  CORS_ORIGINS: corsOrigins.optional(),
+  /** A folder of trusted documents, `<id>.graphql` each (persisted operations). */
+  GRAPHQL_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  /** Refuse every operation that is not a trusted document (needs GRAPHQL_TRUSTED_DOCUMENTS). */
+  GRAPHQL_TRUSTED_DOCUMENTS_ONLY: booleanish.default(false),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -91,6 +140,52 @@ export interface DatabaseConfig {
   visitorRole: string;
 }
 
+/** Bounds on every GraphQL operation (before it runs) and on its transaction and answer. */
+export interface ApiLimits {
+  /**
+   * false: the operation limits (tokens, aliases, depth, pages, cost) are not
+   * checked (GRAPHQL_OPERATION_LIMITS=off, for measurements); the bounds while an
+   * operation runs (timeouts, answer size) still apply.
+   */
+  enabled: boolean;
+  /** Lexical tokens in a document; parsing stops at the first one over. */
+  maxTokens: number;
+  /** Aliased fields in an operation (fragments included; `__typename` is free). */
+  maxAliases: number;
+  /** Nested selection sets. */
+  maxDepth: number;
+  /** Nested lists (connections' `nodes`/`edges` included). */
+  maxListDepth: number;
+  /** Times one field may be nested inside itself (users → organization → users …). */
+  maxSelfReferentialDepth: number;
+  /** Estimated cost: every field 1, a connection's items multiplied by its page size. */
+  maxCost: number;
+  /** Largest `first`/`last`; a connection that selects `nodes`/`edges` must give one. */
+  maxPageSize: number;
+  maxOffset: number;
+  /** Grafast's planning and execution budgets (GrafastTimeouts). */
+  planningTimeoutMs: number;
+  executionTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` of every API transaction. */
+  statementTimeoutMs: number;
+  /** Largest JSON answer sent; bigger ones are replaced by an FL908 error. */
+  maxResponseBytes: number;
+}
+
+export type IntrospectionPolicy = "on" | "authenticated" | "off";
+
+/** How the API server treats requests: limits, introspection, error detail, CORS. */
+export interface ApiSettings {
+  limits: ApiLimits;
+  introspection: IntrospectionPolicy;
+  /** Strip graphql-js's "Did you mean …?" suggestions from error messages (production). */
+  hideSuggestions: boolean;
+  /** Origins allowed to call /graphql from a browser; empty: no CORS headers at all. */
+  corsOrigins: readonly string[] | "*";
+  /** Persisted operations: a folder of `<id>.graphql`, and whether only they may run. */
+  trustedDocuments?: { directory: string; only: boolean };
+}
+
 export interface Config {
   env: Env;
   production: boolean;
@@ -98,6 +193,48 @@ export interface Config {
   database?: DatabaseConfig;
   dataDir: string;
   graphiql: boolean;
+  api: ApiSettings;
+}
+
+export function apiSettingsOf(env: Env): ApiSettings {
+  const production = env.NODE_ENV === "production";
+  return {
+    limits: {
+      enabled: env.GRAPHQL_OPERATION_LIMITS,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxListDepth: env.GRAPHQL_MAX_LIST_DEPTH,
+      maxSelfReferentialDepth: env.GRAPHQL_MAX_SELF_REFERENTIAL_DEPTH,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxPageSize: env.GRAPHQL_MAX_PAGE_SIZE,
+      maxOffset: env.GRAPHQL_MAX_OFFSET,
+      planningTimeoutMs: env.GRAPHQL_PLANNING_TIMEOUT_MS,
+      executionTimeoutMs: env.GRAPHQL_EXECUTION_TIMEOUT_MS,
+      statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
+      maxResponseBytes: env.API_MAX_RESPONSE_BYTES,
+    },
+    introspection: env.GRAPHQL_INTROSPECTION ?? (production ? "authenticated" : "on"),
+    hideSuggestions: production,
+    corsOrigins: env.CORS_ORIGINS ?? [],
+    trustedDocuments: env.GRAPHQL_TRUSTED_DOCUMENTS
+      ? {
+          directory: path.resolve(env.GRAPHQL_TRUSTED_DOCUMENTS),
+          only: env.GRAPHQL_TRUSTED_DOCUMENTS_ONLY,
+        }
+      : undefined,
+  };
+}
+
+/**
+ * The API settings of an environment that sets none of their variables, for a
+ * server started without `settings` (production defaults under NODE_ENV=production).
+ */
+export function defaultApiSettings(
+  nodeEnv: string | undefined = process.env.NODE_ENV,
+): ApiSettings {
+  const parsed = envSchema.safeParse(nodeEnv ? { NODE_ENV: nodeEnv } : {});
+  return apiSettingsOf(parsed.success ? parsed.data : envSchema.parse({}));
 }
 
 function firstIssue(error: z.ZodError): ConfigError {
@@ -155,6 +292,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.JWT_SECRET && env.JWT_ALGORITHM && env.JWT_ALGORITHM !== "HS256") {
     throw new ConfigError("JWT_ALGORITHM", "must be HS256 with JWT_SECRET");
   }
+  if (env.GRAPHQL_TRUSTED_DOCUMENTS_ONLY && !env.GRAPHQL_TRUSTED_DOCUMENTS) {
+    throw new ConfigError(
+      "GRAPHQL_TRUSTED_DOCUMENTS_ONLY",
+      "needs GRAPHQL_TRUSTED_DOCUMENTS (the folder of trusted documents)",
+    );
+  }
   if (env.JWT_PUBLIC_KEY && env.JWT_ALGORITHM === "HS256") {
     throw new ConfigError("JWT_ALGORITHM", "must be RS256 or ES256 with JWT_PUBLIC_KEY");
   }
@@ -165,6 +308,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     database,
     dataDir: path.resolve(env.DATA_DIR),
     graphiql: env.GRAPHIQL ?? env.NODE_ENV !== "production",
+    api: apiSettingsOf(env),
   };
 }
 

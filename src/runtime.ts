@@ -4,17 +4,23 @@
  * drains, the worker finishes its running jobs, the pools close, and the embedded
  * database (if any) shuts down last. Nothing in flight is dropped.
  *
- * Logs are JSON lines (src/logger.ts). `forgeline worker` alone can serve
- * /metrics and /healthz on METRICS_PORT; with the API, the API serves them.
+ * Start-up checks what an operator can get wrong before it boots or migrates
+ * anything (the API port and HOST, the JWT key, every database URL it will use;
+ * src/preflight.ts), so each mistake is one line naming the variable (exit 2).
+ *
+ * Logs go through src/logger.ts. `forgeline worker` alone can serve /metrics and
+ * /healthz on METRICS_PORT; with the API, the API serves them.
  */
 import { createServer, type Server } from "node:http";
+import { constants } from "node:os";
 import type { Runner } from "graphile-worker";
-import { jwtConfig, loadConfig, type Config } from "./config.ts";
+import { ConfigError, jwtConfig, loadConfig, type Config } from "./config.ts";
 import { resolveDatabase, type ResolvedDatabase } from "./db/resolve.ts";
 import { makePool } from "./db/pools.ts";
-import { latestCommittedHash, migrateDatabase } from "./db/migrate.ts";
+import { describeMigration, latestCommittedHash, migrateDatabase } from "./db/migrate.ts";
 import { logger, setLogLevel } from "./logger.ts";
-import { makeVerifier } from "./server/auth.ts";
+import { assertCanListen, listenError, type ListenTarget } from "./preflight.ts";
+import { makeVerifier, type Verifier } from "./server/auth.ts";
 import { startApiServer, type ApiServer } from "./server/http.ts";
 import { registerPool, registerWorkerQueue, sendMetrics } from "./server/metrics.ts";
 import { makeRateLimiter } from "./server/rate-limit.ts";
@@ -64,11 +70,63 @@ async function startMetricsServer(
   return { server, url: await listen(server, port, host) };
 }
 
+/**
+ * The token verifier; a JWT_PUBLIC_KEY that does not parse as a key for its
+ * algorithm is a one-line ConfigError rather than a stack trace at the first request.
+ */
+async function verifierFor(config: Config, fallbackSecret?: string): Promise<Verifier> {
+  const jwt = jwtConfig(config, fallbackSecret);
+  try {
+    return await makeVerifier(jwt);
+  } catch (e) {
+    if (jwt.kind !== "publicKey") throw e;
+    const expected = jwt.algorithm === "ES256" ? "an EC (P-256)" : "an RSA";
+    throw new ConfigError(
+      "JWT_PUBLIC_KEY",
+      `is not ${expected} public key in PEM (SPKI) form for ${jwt.algorithm}: ` +
+        `${e instanceof Error ? e.message : String(e)} (JWT_ALGORITHM chooses RS256 or ES256)`,
+    );
+  }
+}
+
+/** Where this process will listen, if anywhere: the API, or the worker's metrics server. */
+function listenTargetOf(options: RunOptions, config: Config): ListenTarget | undefined {
+  const host = config.env.HOST;
+  if (options.api)
+    return { host, port: config.env.PORT, hostVariable: "HOST", portVariable: "PORT" };
+  if (config.env.METRICS_PORT > 0) {
+    return {
+      host,
+      port: config.env.METRICS_PORT,
+      hostVariable: "HOST",
+      portVariable: "METRICS_PORT",
+    };
+  }
+  return undefined;
+}
+
+/** A listen that fails for a reason the operator fixes becomes the one-line error. */
+async function listening<T>(target: ListenTarget, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    throw listenError(e, target) ?? e;
+  }
+}
+
 export async function runForgeline(
   options: RunOptions,
   config: Config = loadConfig(),
 ): Promise<Running> {
   setLogLevel(config.env.LOG_LEVEL);
+  // Checks that need no database first: a mistake here costs nothing to report.
+  const target = listenTargetOf(options, config);
+  if (target) await assertCanListen(target);
+  const { env } = config;
+  const keyConfigured = Boolean(env.JWT_SECRET || env.JWT_PUBLIC_KEY || env.JWT_JWKS_URL);
+  // Without a configured key the embedded mode's generated secret is used, known only later.
+  const verify =
+    options.api && (keyConfigured || config.database) ? await verifierFor(config) : undefined;
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -79,6 +137,7 @@ export async function runForgeline(
   try {
     const resolved = await resolveDatabase(config, (line) => postgresLog.info(line), {
       setup: options.migrate,
+      uses: { owner: options.migrate || options.worker, auth: options.api },
     });
     if (resolved.embedded) {
       const embedded = resolved.embedded;
@@ -91,8 +150,13 @@ export async function runForgeline(
       visitor: db.visitorRole,
     };
     if (options.migrate) {
-      await migrateDatabase({ ownerUrl: db.ownerUrl, rootUrl: db.rootUrl, roles, quiet: true });
-      log("database schema is up to date");
+      const result = await migrateDatabase({
+        ownerUrl: db.ownerUrl,
+        rootUrl: db.rootUrl,
+        roles,
+        quiet: true,
+      });
+      log(describeMigration(result));
     }
     const running: Running = { config, resolved, stop };
     if (options.worker) {
@@ -115,27 +179,33 @@ export async function runForgeline(
     if (options.api) {
       const authPool = makePool(db.authUrl, config.env.API_POOL_SIZE, "api");
       cleanups.push(() => authPool.end());
-      const verify = await makeVerifier(jwtConfig(config, resolved.jwtFallbackSecret));
-      const api = await startApiServer({
-        pool: authPool,
-        visitorRole: db.visitorRole,
-        verify,
-        graphiql: config.graphiql,
-        host: config.env.HOST,
-        port: config.env.PORT,
-        expectedMigration: latestCommittedHash(),
-        // Charged on the API's own (authenticator) pool: app_private.charge_request
-        // is granted to the authenticator. RATE_LIMIT_PER_MINUTE=0 turns it off.
-        rateLimit: makeRateLimiter(authPool, {
-          perMinute: config.env.RATE_LIMIT_PER_MINUTE,
-          anonymousPerMinute: config.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      const verifier = verify ?? (await verifierFor(config, resolved.jwtFallbackSecret));
+      const api = await listening(target!, () =>
+        startApiServer({
+          pool: authPool,
+          visitorRole: db.visitorRole,
+          verify: verifier,
+          graphiql: config.graphiql,
+          host: config.env.HOST,
+          port: config.env.PORT,
+          expectedMigration: latestCommittedHash(),
+          // Limits, introspection, CORS, trusted documents: from the environment.
+          settings: config.api,
+          // Charged on the API's own (authenticator) pool: app_private.take_request_tokens
+          // is granted to the authenticator. RATE_LIMIT_PER_MINUTE=0 turns it off.
+          rateLimit: makeRateLimiter(authPool, {
+            perMinute: config.env.RATE_LIMIT_PER_MINUTE,
+            anonymousPerMinute: config.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+          }),
+          trustProxy: config.env.TRUST_PROXY,
         }),
-        trustProxy: config.env.TRUST_PROXY,
-      });
+      );
       cleanups.push(() => api.close());
       running.api = api;
     } else if (config.env.METRICS_PORT > 0) {
-      const metrics = await startMetricsServer(config.env.HOST, config.env.METRICS_PORT);
+      const metrics = await listening(target!, () =>
+        startMetricsServer(config.env.HOST, config.env.METRICS_PORT),
+      );
       cleanups.push(() => closeServer(metrics.server));
       running.metricsUrl = metrics.url;
     }
@@ -146,29 +216,77 @@ export async function runForgeline(
   }
 }
 
-/** Stops `running` once on the first SIGINT/SIGTERM; a second signal exits at once. */
-export function stopOnSignals(running: Running): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        logger.warn(`${signal} again: exiting now`);
-        process.exit(130);
-      }
+/** Asks the process to stop: SIGINT/SIGTERM, or the CLI's own reasons (its npm parent is gone). */
+export interface StopRequests {
+  /** `reason` is logged; before start-up has finished, the process exits with `exitCode`. */
+  request(reason: string, exitCode: number): void;
+  /** Hands over what runs; resolves once it has stopped after a request (true: cleanly). */
+  serve(running: Running): Promise<boolean>;
+}
+
+/**
+ * Installs the SIGINT/SIGTERM handlers, before start-up so that no signal kills
+ * the process with its default action (the embedded server, in its own process
+ * group, would outlive it). A request during start-up exits at once (the embedded
+ * server is told to shut down on exit); after it, the first request stops
+ * everything in order and a second signal exits at once.
+ */
+export function handleStopRequests(): StopRequests {
+  let running: Running | undefined;
+  let stopping = false;
+  let finished: (clean: boolean) => void = () => undefined;
+  const done = new Promise<boolean>((resolve) => (finished = resolve));
+  const stopRunning = (reason: string) => {
+    log(`${reason}: stopping (in-flight requests and jobs finish first)`);
+    running!.stop().then(
+      () => {
+        log("stopped cleanly");
+        finished(true);
+      },
+      (e: unknown) => {
+        logger.error({ err: e }, "error while stopping");
+        finished(false);
+      },
+    );
+  };
+  const requests: StopRequests = {
+    request(reason, exitCode) {
+      if (stopping) return;
       stopping = true;
-      log(`${signal} received: stopping (in-flight requests and jobs finish first)`);
-      running.stop().then(
-        () => {
-          log("stopped cleanly");
-          resolve();
-        },
-        (e: unknown) => {
-          logger.error({ err: e }, "error while stopping");
-          resolve();
-        },
-      );
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+      if (!running) {
+        logger.warn(`${reason} during start-up: exiting`);
+        process.exit(exitCode);
+      }
+      stopRunning(reason);
+    },
+    serve(given) {
+      running = given;
+      return done;
+    },
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    const exitCode = 128 + (constants.signals[signal] ?? 0);
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(exitCode);
+    }
+    requests.request(`${signal} received`, exitCode);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return requests;
+}
+
+/**
+ * For one-shot commands that may boot the embedded server (`migrate`, `seed`):
+ * SIGINT/SIGTERM end the process through process.exit, so its exit hook tells the
+ * server (in its own process group, out of Ctrl-C's reach) to shut down too.
+ */
+export function exitOnSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      logger.warn(`${signal} received: exiting`);
+      process.exit(128 + constants.signals[signal]);
+    });
+  }
 }

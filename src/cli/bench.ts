@@ -1,10 +1,12 @@
 /**
  * `forgeline bench`: the benchmark harness (bench/README.md). This file only
- * validates the options; bench/run.ts does the work.
+ * validates the options; bench/run.ts does the work. It is imported when the
+ * command runs, not when the CLI loads: every other command (`start` above all)
+ * starts without loading the harness and its load generator, and keeps working
+ * while the harness is being changed.
  */
 import { z } from "zod";
 import { ConfigError } from "../config.ts";
-import { runBench } from "../../bench/run.ts";
 
 const optionsSchema = z.object({
   quick: z.boolean().default(false),
@@ -23,6 +25,11 @@ const optionsSchema = z.object({
       message: "must each be between 1 and 1000",
     }),
   keep: z.boolean().default(false),
+  /** Set names (bench/sets/<name>.ts), comma-separated; checked against the folder by the harness. */
+  set: z
+    .string()
+    .regex(/^\s*[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*\s*$/, "must be a list like users,tasks")
+    .optional(),
 });
 
 export async function benchCommand(raw: Record<string, unknown>): Promise<void> {
@@ -32,10 +39,12 @@ export async function benchCommand(raw: Record<string, unknown>): Promise<void> 
     throw new ConfigError(`--${String(issue?.path[0] ?? "options")}`, issue?.message ?? "invalid");
   }
   const options = parsed.data;
+  const { runBench } = await import("../../bench/run.ts");
   await runBench({
     quick: options.quick,
     durationSeconds: options.duration ?? (options.quick ? 3 : 10),
     connections: [...new Set(options.connections)],
     keep: options.keep,
+    sets: options.set,
   });
 }

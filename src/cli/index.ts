@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
  * The `forgeline` command. Each subcommand lives in its own file; this file only
- * wires them to commander and turns configuration errors into one clear line.
+ * wires them to commander and turns configuration errors into one clear line on
+ * stderr (exit 2); anything else is logged with its stack (exit 1).
  */
 import "./env.ts";
+import fs from "node:fs";
+import path from "node:path";
 import { Command } from "commander";
 import { ConfigError } from "../config.ts";
+import { logger } from "../logger.ts";
+import { projectRoot } from "../paths.ts";
 import { startCommand } from "./start.ts";
 import { migrateCommand } from "./migrate.ts";
 import { tokenCommand } from "./token.ts";
@@ -18,16 +23,21 @@ import { limitsClearCommand, limitsListCommand, limitsSetCommand } from "./limit
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  console.error(
+  process.stderr.write(
     `forgeline needs Node.js 22.18 or newer (this is ${process.versions.node}). ` +
-      "Run it through npm (npm start, npm run forgeline -- …), which uses the Node from node_modules.",
+      "Run it through npm (npm start, npm run forgeline -- …), which uses the Node from node_modules.\n",
   );
   process.exit(1);
 }
 
+const { version } = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as {
+  version: string;
+};
+
 const program = new Command()
   .name("forgeline")
   .description("Postgres core of an AI-assisted engineering platform")
+  .version(version, "-V, --version", "print the version of forgeline")
   .showHelpAfterError();
 
 program
@@ -104,15 +114,17 @@ program
   .option("--duration <seconds>", "seconds per run (default 10, 3 with --quick)")
   .option("--connections <list>", "concurrent connections, one run each", "1,10,50")
   .option("--keep", "keep the scratch database (and print how to reach it)")
+  .option("--set <list>", "benchmark sets to run, comma-separated (bench/sets/; default: all)")
   .action(benchCommand);
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof ConfigError) {
-    console.error(e.message);
+    process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
-  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  const command = program.args[0] ?? "forgeline";
+  logger.error({ err: e }, `${command} failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 }

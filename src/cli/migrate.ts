@@ -6,23 +6,28 @@
  */
 import { loadConfig } from "../config.ts";
 import { resolveDatabase } from "../db/resolve.ts";
-import { migrateDatabase } from "../db/migrate.ts";
-import { log } from "../runtime.ts";
+import { describeMigration, migrateDatabase } from "../db/migrate.ts";
+import { logger, routeConsoleToLogger } from "../logger.ts";
+import { exitOnSignals, log } from "../runtime.ts";
 
 export async function migrateCommand(): Promise<void> {
+  // stdout is the log: what graphile-migrate prints with console.* joins it.
+  routeConsoleToLogger();
+  exitOnSignals();
   const config = loadConfig();
-  const resolved = await resolveDatabase(config, (line) => console.error(`[postgres] ${line}`), {
+  const postgresLog = logger.child({ component: "postgres" });
+  const resolved = await resolveDatabase(config, (line) => postgresLog.info(line), {
     setup: true,
   });
   try {
     const db = resolved.database;
-    await migrateDatabase({
+    const result = await migrateDatabase({
       ownerUrl: db.ownerUrl,
       rootUrl: db.rootUrl,
       shadowUrl: db.shadowUrl,
       roles: { owner: db.ownerRole, authenticator: db.authenticatorRole, visitor: db.visitorRole },
     });
-    log("migrations applied; the database is current");
+    log(describeMigration(result));
   } finally {
     await resolved.embedded?.stop();
   }

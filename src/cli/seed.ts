@@ -9,6 +9,8 @@ import pg from "pg";
 import { jwtConfig, loadConfig } from "../config.ts";
 import { resolveDatabase } from "../db/resolve.ts";
 import { migrateDatabase } from "../db/migrate.ts";
+import { logger, logToStderr } from "../logger.ts";
+import { exitOnSignals } from "../runtime.ts";
 import { mintToken } from "../server/auth.ts";
 
 const ROLES = ["owner", "admin", "member", "viewer"] as const;
@@ -20,8 +22,12 @@ interface Member {
 }
 
 export async function seedCommand(options: { slug: string; name: string }): Promise<void> {
+  // stdout is the ids and tokens; progress and errors are logged on stderr.
+  logToStderr();
+  exitOnSignals();
   const config = loadConfig();
-  const resolved = await resolveDatabase(config, (line) => console.error(`[postgres] ${line}`), {
+  const postgresLog = logger.child({ component: "postgres" });
+  const resolved = await resolveDatabase(config, (line) => postgresLog.info(line), {
     setup: true,
   });
   try {

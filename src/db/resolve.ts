@@ -1,14 +1,17 @@
 /**
  * Where the database comes from. With DATABASE_URL the configured server is
- * used as is. Without it, the embedded server is booted from `<DATA_DIR>` and
- * everything it needs (superuser, role passwords, the development JWT secret) is
- * generated once into `<DATA_DIR>/secrets.json` (mode 0600) and reused.
+ * used as is, after one test connection per URL the command will use, so a wrong
+ * host, port, role, database or password stops it with one line naming the
+ * variable (src/preflight.ts). Without it, the embedded server is booted from
+ * `<DATA_DIR>` and everything it needs (superuser, role passwords, the development
+ * JWT secret) is generated once into `<DATA_DIR>/secrets.json` (mode 0600) and reused.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Config, DatabaseConfig } from "../config.ts";
+import { ConfigError, type Config, type DatabaseConfig } from "../config.ts";
+import { assertCanConnect } from "../preflight.ts";
 import { EmbeddedPostgres } from "./embedded.ts";
 import { databaseNameOf, databaseUrl, setupDatabase } from "./setup.ts";
 
@@ -29,8 +32,19 @@ const secret = () => randomBytes(24).toString("base64url");
 export function embeddedSecrets(dataDir: string): EmbeddedSecrets {
   const file = path.join(dataDir, "secrets.json");
   if (fs.existsSync(file)) {
-    const parsed = secretsSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
-    if (!parsed.success) throw new Error(`${file} is damaged; delete ${dataDir} to start afresh`);
+    let stored: unknown;
+    try {
+      stored = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+      stored = undefined;
+    }
+    const parsed = secretsSchema.safeParse(stored);
+    if (!parsed.success) {
+      throw new ConfigError(
+        "DATA_DIR",
+        `holds a damaged ${file}: delete ${dataDir} to start afresh`,
+      );
+    }
     return parsed.data;
   }
   const fresh: EmbeddedSecrets = {
@@ -51,17 +65,29 @@ export interface ResolvedDatabase {
   jwtFallbackSecret?: string;
 }
 
+export interface ResolveOptions {
+  /** Prepare roles, database and extensions (with ROOT_DATABASE_URL, or the embedded server). */
+  setup: boolean;
+  /**
+   * The configured URLs the command will use, tested before it goes on: the
+   * owner's (DATABASE_URL: migrations, worker; the default) and the
+   * authenticator's (AUTH_DATABASE_URL: the API).
+   */
+  uses?: { owner?: boolean; auth?: boolean };
+}
+
 /** Boots the embedded server when needed and prepares its database; returns connection settings. */
 export async function resolveDatabase(
   config: Config,
   log: (line: string) => void,
-  { setup }: { setup: boolean },
+  { setup, uses = { owner: true } }: ResolveOptions,
 ): Promise<ResolvedDatabase> {
   if (config.database) {
     // Only the commands that migrate prepare roles and extensions; serve and worker
     // never need superuser access, even when ROOT_DATABASE_URL is in their environment.
     if (setup && config.database.rootUrl) {
       const db = config.database;
+      await assertCanConnect(db.rootUrl!, "ROOT_DATABASE_URL");
       const passwordOf = (url: string) => decodeURIComponent(new URL(url).password) || undefined;
       await setupDatabase({
         rootUrl: db.rootUrl!,
@@ -75,6 +101,9 @@ export async function resolveDatabase(
         authenticatorPassword: passwordOf(db.authUrl),
       });
     }
+    // After setup, which may just have created the roles and the database.
+    if (uses.owner) await assertCanConnect(config.database.ownerUrl, "DATABASE_URL");
+    if (uses.auth) await assertCanConnect(config.database.authUrl, "AUTH_DATABASE_URL");
     return { database: config.database };
   }
   const secrets = embeddedSecrets(config.dataDir);
@@ -84,6 +113,7 @@ export async function resolveDatabase(
     superuser: "postgres",
     password: secrets.superuserPassword,
     log,
+    portVariable: "EMBEDDED_PG_PORT",
   });
   await embedded.start();
   const roles = {

@@ -90,6 +90,66 @@ export const ERROR_CODES = {
     when: "`updateOrganization` with `settings.rate_limit`: limits that protect the service are set by the operator (`forgeline limits`), never by a tenant",
     action: "Remove `rate_limit` from the settings; ask the operator for a different limit.",
   },
+  FL901: {
+    meaning: "Too many aliases in the operation",
+    when: "An operation (its fragments included) has more aliased fields than `GRAPHQL_MAX_ALIASES` (default 20; aliases of `__typename` are free). Checked before the operation runs.",
+    action: "Split the operation, or ask for fewer aliased copies of the same field.",
+  },
+  FL902: {
+    meaning: "The operation is nested too deeply",
+    when: "Selection sets deeper than `GRAPHQL_MAX_DEPTH` (default 10), lists nested deeper than `GRAPHQL_MAX_LIST_DEPTH` (default 4), or one field nested inside itself more than `GRAPHQL_MAX_SELF_REFERENTIAL_DEPTH` times (default 2; e.g. `users → organization → users → organization → users`). Introspection has its own, larger limits.",
+    action: "Flatten the operation: fetch the inner level with a second request by id.",
+  },
+  FL903: {
+    meaning: "The document is too large",
+    when: "The GraphQL document has more lexical tokens than `GRAPHQL_MAX_TOKENS` (default 2,000); parsing stops there",
+    action:
+      "Send a smaller document (fewer fields, aliases or literal values; pass values as variables).",
+  },
+  FL904: {
+    meaning: "The operation is too costly",
+    when: "Its estimated cost (each field 1; a connection's selection multiplied by its `first`/`last`; nested connections multiply) is over `GRAPHQL_MAX_COST` (default 10,000). `extensions.cost` and `extensions.maxCost` give both numbers. Variables are taken into account.",
+    action: "Ask for smaller pages or fewer nested connections, and page through the rest.",
+  },
+  FL905: {
+    meaning: "A pagination argument is out of range",
+    when: "`first` or `last` below 0 or above `GRAPHQL_MAX_PAGE_SIZE` (default 100); `offset` below 0 or above `GRAPHQL_MAX_OFFSET` (default 10,000); `offset` together with `last`. Literal values and variables alike.",
+    action:
+      "Use a page size between 0 and the maximum (`extensions.maxPageSize`) and page with cursors (`after`/`before`).",
+  },
+  FL906: {
+    meaning: "A connection's items need `first` or `last`",
+    when: "A connection that selects `nodes` or `edges` without a `first` or `last` argument (or with one whose variable is null). `totalCount`, `pageInfo` and aggregates alone need none.",
+    action:
+      "Pass `first: N` (or `last: N`), at most `GRAPHQL_MAX_PAGE_SIZE`, and page with `after`.",
+  },
+  FL907: {
+    meaning: "The operation ran longer than the database allows",
+    when: "A statement of the request's transaction ran past `API_STATEMENT_TIMEOUT_MS` (default 5,000 ms) and PostgreSQL cancelled it (SQLSTATE 57014); the transaction was rolled back, so nothing was changed",
+    action:
+      "Narrow the operation (filters on indexed columns, smaller pages); retrying the same operation will fail the same way.",
+  },
+  FL908: {
+    meaning: "The answer is too large",
+    when: "The JSON answer of an operation is larger than `API_MAX_RESPONSE_BYTES` (default 5,000,000 bytes); it is not sent. A mutation's changes were made.",
+    action: "Ask for fewer fields or smaller pages.",
+  },
+  FL909: {
+    meaning: "The operation took too long to plan or execute",
+    when: "Grafast's planning budget (`GRAPHQL_PLANNING_TIMEOUT_MS`, default 1,000 ms) or execution budget (`GRAPHQL_EXECUTION_TIMEOUT_MS`, default 5,000 ms) ran out",
+    action: "Simplify the operation (fewer fields, fragments and nested connections).",
+  },
+  FL910: {
+    meaning: "Introspection is not allowed for this caller",
+    when: "An operation selects `__schema` or `__type` while `GRAPHQL_INTROSPECTION` is `off`, or is `authenticated` (the production default) and the request has no verified token",
+    action: "Use the published schema (data/schema.graphql), or send a token.",
+  },
+  FL911: {
+    meaning: "Not a trusted document",
+    when: "The request names a document id (`documentId`, `id` or Apollo's `extensions.persistedQuery.sha256Hash`) that is not in `GRAPHQL_TRUSTED_DOCUMENTS`, or sends a `query` text while `GRAPHQL_TRUSTED_DOCUMENTS_ONLY` is on (HTTP 400)",
+    action:
+      "Send the id of a document the server was deployed with; rebuild the client's persisted documents if it has changed.",
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -122,6 +182,21 @@ export const API_CODES = {
     meaning: "Too many requests (HTTP 429)",
     when: "The organization (or, without one, the client address) used up its requests per minute; `extensions.retryAfter` and the `Retry-After` header say when to come back",
     action: "Wait `retryAfter` seconds and retry; ask the operator for a higher limit.",
+  },
+  GRAPHQL_PARSE_FAILED: {
+    meaning: "The document is not valid GraphQL syntax",
+    when: "The `query` does not parse (graphql-js syntax error); `locations` points at the error",
+    action: "Fix the document's syntax.",
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    meaning: "The document does not fit the schema",
+    when: 'A GraphQL validation rule failed (unknown field, argument or type, missing required argument, wrong literal, …); or the operation to run cannot be chosen (`operationName` names none, or several operations and no name). In production the messages carry no "Did you mean …?" suggestions.',
+    action: "Fix the document against the schema (data/schema.graphql).",
+  },
+  BAD_USER_INPUT: {
+    meaning: "A variable or argument value is not acceptable",
+    when: "A variable does not coerce to its declared type (wrong type, null for a non-null type, unknown enum value); other input the engine refuses, such as an invalid cursor",
+    action: "Fix the variables or arguments the message names. A refused variable runs nothing.",
   },
   INTERNAL: {
     meaning: "An unexpected error; the server logged it",

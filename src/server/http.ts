@@ -5,8 +5,10 @@
  *   /readyz    the database answers through the visitor's transaction shape and
  *              its schema is at the newest committed migration
  *   /metrics   Prometheus metrics of this process (src/server/metrics.ts)
- *   /graphql   bearer token verified here (401 on a bad one), the request charged
- *              to its organization's rate limit (429 over it), then PostGraphile
+ *   /graphql   CORS (CORS_ORIGINS; preflights answered here), bearer token
+ *              verified here (401 on a bad one, charged to the client address's
+ *              rate limit so bad tokens cannot be sent without limit), the request
+ *              charged to its organization's rate limit (429 over it), then PostGraphile
  *   /graphiql  Ruru, when enabled
  *
  * Every request gets an id (a well-formed x-request-id from the client, else a new
@@ -16,12 +18,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { logger as processLogger, type Logger } from "../logger.ts";
 import { closeServer, listen } from "./listen.ts";
 import { AuthError, bearerToken, type Verifier } from "./auth.ts";
+import { defaultApiSettings, type ApiSettings } from "../config.ts";
+import { applyCors } from "./cors.ts";
 import {
   GRAPHQL_PATH,
   makePreset,
@@ -53,6 +57,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** The pool's name in forgeline_db_pool_connections; "api" by default. */
   poolName?: string;
+  /** Operation limits, introspection, CORS (config.ts's `api`); its defaults when absent. */
+  settings?: ApiSettings;
 }
 
 export interface ApiServer {
@@ -117,7 +123,15 @@ function sendJson(
 async function readiness(
   options: ApiServerOptions,
 ): Promise<{ ok: boolean; detail: Record<string, unknown> }> {
-  const client = await options.pool.connect();
+  let client: PoolClient;
+  try {
+    client = await options.pool.connect();
+  } catch (e) {
+    return {
+      ok: false,
+      detail: { database: "down", error: e instanceof Error ? e.message : String(e) },
+    };
+  }
   try {
     await client.query("begin");
     await client.query(`set local role ${client.escapeIdentifier(options.visitorRole)}`);
@@ -166,7 +180,13 @@ function tooManyRequests(res: ServerResponse, decision: RateLimitDecision, anony
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const log = options.logger ?? processLogger;
-  const pgl = postgraphile(makePreset({ ...options, logger: log }));
+  const settings = options.settings ?? defaultApiSettings();
+  if (!settings.limits.enabled) {
+    log.warn(
+      "GRAPHQL_OPERATION_LIMITS=off: operations are not bounded in tokens, aliases, depth, pages or cost (for measurements only)",
+    );
+  }
+  const pgl = postgraphile(makePreset({ ...options, logger: log, settings }));
   const serv = pgl.createServ(grafserv);
   // Wait for the schema so the first request is not the one that pays for it.
   await pgl.getSchemaResult();
@@ -183,6 +203,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   ): Promise<boolean> => {
     let decision: RateLimitDecision;
     try {
+      // rc.claims is unset for anonymous requests and refused tokens alike: both
+      // are charged to the client address.
       decision = await limiter(rc.claims, clientAddressOf(req, options.trustProxy ?? false));
     } catch (e) {
       // Fail open: when the limiter cannot answer (database unreachable, statement
@@ -228,11 +250,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     if (pathname === GRAPHQL_PATH) {
+      if (applyCors(req, res, settings.corsOrigins)) return;
       try {
         const token = bearerToken(req);
         if (token) rc.claims = await options.verify(token);
       } catch (e) {
         if (e instanceof AuthError) {
+          // A refused token is charged like an anonymous request: otherwise a
+          // client sending bad tokens would never meet a limit.
+          if (options.rateLimit && !(await charge(req, res, rc, options.rateLimit))) return;
           sendJson(
             res,
             401,

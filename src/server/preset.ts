@@ -1,13 +1,18 @@
 /**
  * The PostGraphile v5 preset: Amber + simplified inflection + connection filters +
  * aggregates (off by default, opted in per table with `@behavior +aggregates`).
- * Only `app_public` is exposed. The per-request `grafast.context` turns what
+ * Only `app_public` is exposed; function arguments without a SQL default are
+ * required (`pgStrictFunctions`). The per-request `grafast.context` turns what
  * src/server/http.ts established about the request (verified claims, request id)
- * into pgSettings; it never reads the token itself.
+ * into pgSettings, with the transaction's statement_timeout; it never reads the
+ * token itself. Every operation is bounded before it is planned (plugins/:
+ * tokens, aliases, depth, page sizes, cost, introspection) and while it runs
+ * (statement timeout, Grafast's planning and execution budgets, answer size).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage } from "node:http";
 import type { Pool } from "pg";
+import { defaultApiSettings, type ApiSettings } from "../config.ts";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { getOperationAST } from "postgraphile/graphql";
@@ -18,6 +23,15 @@ import { logger as processLogger, type Logger } from "../logger.ts";
 import { makeMaskError, type ErrorLogger } from "./errors.ts";
 import { pgSettingsFor, type Claims } from "./auth.ts";
 import { countGraphqlError, operationLabel } from "./metrics.ts";
+import { makeDocumentsPlugin } from "./plugins/documents.ts";
+import { SurfacePlugin } from "./plugins/surface.ts";
+import { makeOperationChecksPlugin } from "./plugins/operation-checks.ts";
+import { makeResponseSizePlugin } from "./plugins/response-size.ts";
+import {
+  makeTrustedDocumentsPlugins,
+  readTrustedDocuments,
+  trustedDocumentsOptions,
+} from "./plugins/trusted-documents.ts";
 
 /** What the HTTP layer knows about one request, attached before GraphQL runs. */
 export interface RequestContext {
@@ -52,6 +66,8 @@ export interface PresetOptions {
   logger?: Logger;
   /** Also told about every masked error (tests collect them). */
   logError?: ErrorLogger;
+  /** Limits, introspection and error detail; the defaults of config.ts when absent. */
+  settings?: ApiSettings;
 }
 
 function contextOf(req: IncomingMessage | undefined): RequestContext | undefined {
@@ -117,6 +133,16 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
     (rc?.log ?? options.logger ?? processLogger).error({ ...withRequest, err: error }, message);
     options.logError?.(message, error, withRequest);
   };
+  const logWarning: ErrorLogger = (message, error, fields) => {
+    const rc = requestStore.getStore();
+    (rc?.log ?? options.logger ?? processLogger).warn({ ...fields, err: error }, message);
+  };
+  const settings = options.settings ?? defaultApiSettings();
+  const { limits, trustedDocuments } = settings;
+  const trusted = trustedDocuments && {
+    documents: readTrustedDocuments(trustedDocuments.directory),
+    only: trustedDocuments.only,
+  };
   return {
     extends: [
       PostGraphileAmberPreset,
@@ -124,11 +150,28 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       PostGraphileConnectionFilterPreset,
       PgAggregatesPreset,
     ],
-    plugins: [RequestMetricsPlugin],
+    plugins: [
+      SurfacePlugin,
+      RequestMetricsPlugin,
+      makeResponseSizePlugin(limits.maxResponseBytes, GRAPHQL_PATH),
+      makeDocumentsPlugin(settings),
+      makeOperationChecksPlugin({
+        settings,
+        isAuthenticated: (requestContext) => !!contextOf(requestContext?.node?.req)?.claims,
+      }),
+      ...(trusted ? makeTrustedDocumentsPlugins(trusted.documents, trusted.only) : []),
+    ],
+    gather: {
+      // Arguments without a SQL default are non-null in GraphQL, so a missing one is
+      // a validation error rather than a NULL the function has to refuse.
+      pgStrictFunctions: true,
+    },
     pgServices: [makePgService({ pool: options.pool, schemas: ["app_public"] })],
     schema: {
-      // Aggregates can be expensive: every table opts in explicitly.
-      defaultBehavior: "-aggregates -aggregates:filterBy -aggregates:orderBy",
+      // Aggregates can be expensive: every table opts in explicitly. One update and
+      // one delete per row, by rowId: none by node id (plugins/surface.ts).
+      defaultBehavior:
+        "-aggregates -aggregates:filterBy -aggregates:orderBy -nodeId:resource:update -nodeId:resource:delete",
       // Connection-filter: no filters on arbitrary computed functions or lists.
       connectionFilterComputedColumns: false,
       connectionFilterSetofFunctions: false,
@@ -144,13 +187,18 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       watch: false,
       websockets: false,
       maxRequestLength: 100_000,
-      maskError: makeMaskError(logMasked),
+      maskError: makeMaskError(logMasked, logWarning),
+      ...(trusted && trustedDocumentsOptions(trusted.documents, trusted.only)),
     },
     grafast: {
       explain: false,
+      timeouts: { planning: limits.planningTimeoutMs, execution: limits.executionTimeoutMs },
       context(requestContext, args) {
         const rc = contextOf(requestContext.node?.req);
         const pgSettings = pgSettingsFor(rc?.claims, options.visitorRole);
+        // Transaction-local like every pgSettings entry: a runaway statement is cancelled
+        // (57014, answered as FL907) and the pooled connection keeps its own setting.
+        pgSettings.statement_timeout = String(limits.statementTimeoutMs);
         if (rc) {
           rc.executed = true;
           rc.operation = operationLabel(

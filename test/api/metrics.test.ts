@@ -101,7 +101,7 @@ describe("metrics, request ids and logs", () => {
       for (let i = 0; i < 3; i++) {
         const res = await gql(
           ctx,
-          "query OrgNames { organizations { nodes { name } } }",
+          "query OrgNames { organizations(first: 10) { nodes { name } } }",
           {},
           viewer,
         );
@@ -163,7 +163,7 @@ describe("metrics, request ids and logs", () => {
         before.value("forgeline_graphql_errors_total", { code });
       expect(errors("FL001")).toBe(1);
       expect(errors("FL002")).toBe(1);
-      expect(errors("GRAPHQL_VALIDATION")).toBe(1);
+      expect(errors("GRAPHQL_VALIDATION_FAILED")).toBe(1);
       const requests = (operation: string) =>
         after.value("forgeline_http_requests_total", { operation, status: "200" }) -
         before.value("forgeline_http_requests_total", { operation, status: "200" });
@@ -206,7 +206,7 @@ describe("metrics, request ids and logs", () => {
       // An unmasked database error: ILIKE with a trailing escape character (SQLSTATE 22025).
       const res = await gql(
         ctx,
-        `query BadPattern { users(filter: { email: { likeInsensitive: "\\\\" } }) { nodes { email } } }`,
+        `query BadPattern { users(first: 10, filter: { email: { likeInsensitive: "\\\\" } }) { nodes { email } } }`,
         {},
         await tokenFor("viewer"),
         { "x-request-id": "masked-1" },
@@ -237,8 +237,8 @@ describe("metrics, request ids and logs", () => {
     it("writes the request id into the audit log through forgeline.request_id", async () => {
       const res = await gql(
         ctx,
-        `mutation Rename($org: UUID!, $id: UUID!) { updateUser(input: { organizationId: $org, rowId: $id, patch: { name: "Renamed" } }) { user { name } } }`,
-        { org: a.orgId, id: a.users.member },
+        `mutation Rename($id: UUID!) { updateUser(input: { rowId: $id, patch: { name: "Renamed" } }) { user { name } } }`,
+        { id: a.users.member },
         await tokenFor("member"),
         { "x-request-id": "audit-req-1" },
       );
@@ -260,8 +260,8 @@ describe("metrics, request ids and logs", () => {
         await blocker.query("lock table app_public.users in exclusive mode");
         pending = gql(
           ctx,
-          `mutation($org: UUID!, $id: UUID!) { updateUser(input: { organizationId: $org, rowId: $id, patch: { name: "Locked" } }) { user { name } } }`,
-          { org: a.orgId, id: a.users.member },
+          `mutation($id: UUID!) { updateUser(input: { rowId: $id, patch: { name: "Locked" } }) { user { name } } }`,
+          { id: a.users.member },
           await tokenFor("member"),
           { "x-request-id": id },
         );

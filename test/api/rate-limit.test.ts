@@ -16,7 +16,7 @@ async function rejections(ctx: TestApi): Promise<number> {
   return Number(m?.[1] ?? 0);
 }
 
-const query = "query Orgs { organizations { nodes { name } } }";
+const query = "query Orgs { organizations(first: 10) { nodes { name } } }";
 
 function tally(responses: GqlResponse[]) {
   return {

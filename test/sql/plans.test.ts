@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { asActor, useTestDatabase } from "../support/db.ts";
-import { buildDataset, QUICK_DATASET } from "../../bench/dataset.ts";
+import { buildUsersDataset, QUICK_DATASET } from "../../bench/sets/users.ts";
 
 interface PlanNode {
   "Node Type": string;
@@ -26,7 +26,7 @@ describe("plans under tenant skew", () => {
   beforeAll(async () => {
     // The benchmark's own dataset builder, at its quick size: random organization
     // ids and emails, as real data has (sequential ones would hide the problem).
-    const dataset = await buildDataset(t.db.rootDbUrl, QUICK_DATASET);
+    const dataset = await buildUsersDataset(t.db.rootDbUrl, QUICK_DATASET);
     big = { orgId: dataset.tenant.orgId, userId: dataset.tenant.ownerUserId };
   });
 

@@ -63,6 +63,7 @@ describe("configuration", () => {
     [{ WORKER_CONCURRENCY: "0" }, "WORKER_CONCURRENCY"],
     [{ API_POOL_SIZE: "none" }, "API_POOL_SIZE"],
     [{ GRAPHIQL: "maybe" }, "GRAPHIQL"],
+    [{ LOG_FORMAT: "yaml" }, "LOG_FORMAT"],
   ])("refuses %j naming %s", (env, variable) => {
     expect(refusal(env)).toBe(variable);
   });

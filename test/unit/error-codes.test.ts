@@ -3,14 +3,22 @@
  * raised in functions/ or migrations/ is registered, every registered code is
  * raised somewhere and sits in its module's range, docs/error_codes.md's tables
  * are the registry's rendering, and the masker lets registered codes through
- * while masking everything else.
+ * while masking everything else; engine errors about the request get their codes
+ * (FL907 statement timeout, FL909 Grafast timeouts, FL003 nothing to delete,
+ * BAD_USER_INPUT), unlogged.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GraphQLError } from "postgraphile/graphql";
-import { CODE_RANGES, ERROR_CODES, withGeneratedDocs } from "../../src/server/error-codes.ts";
-import { makeMaskError } from "../../src/server/errors.ts";
+import { SafeError } from "postgraphile/grafast";
+import {
+  API_CODES,
+  CODE_RANGES,
+  ERROR_CODES,
+  withGeneratedDocs,
+} from "../../src/server/error-codes.ts";
+import { makeMaskError, withCode } from "../../src/server/errors.ts";
 import { projectRoot } from "../../src/paths.ts";
 
 function sqlFiles(dir: string): string[] {
@@ -118,5 +126,77 @@ describe("error codes", () => {
     expect(mask(wrap(Object.assign(new Error("x"), { code: "FL999" }))).extensions?.code).toBe(
       "INTERNAL",
     );
+  });
+
+  it("codes the engine's own errors about the request, and logs none of them as errors", () => {
+    const logged: unknown[] = [];
+    const warned: unknown[] = [];
+    const mask = makeMaskError(
+      (_m, e) => logged.push(e),
+      (_m, e) => warned.push(e),
+    );
+    const cancelled = Object.assign(new Error("canceling statement due to statement timeout"), {
+      code: "57014",
+    });
+    expect(mask(wrap(cancelled)).extensions?.code).toBe("FL907");
+    expect(warned).toEqual([cancelled]);
+    // @dataplan/pg's PgDeleteSingleStep, verbatim.
+    const nothing = new Error(
+      "No values were deleted in collection 'organizations' because no values you can delete were found matching these criteria.",
+    );
+    expect(mask(wrap(nothing)).extensions?.code).toBe("FL003");
+    // Grafast marks its timeouts with a `timeout` symbol (not exported).
+    const timeout = new SafeError("Operation took too long to plan and was aborted.", {
+      [Symbol("timeout")]: 1000,
+    });
+    expect(mask(wrap(timeout)).extensions?.code).toBe("FL909");
+    const cursor = new SafeError("Invalid cursor, please enter a cursor from a previous request.");
+    expect(mask(wrap(cursor))).toMatchObject({
+      message: cursor.message,
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+    expect(logged).toEqual([]);
+    // A look-alike that is not @dataplan/pg's message stays masked.
+    const other = new Error("No values were deleted, and here is a secret");
+    expect(mask(wrap(other)).extensions?.code).toBe("INTERNAL");
+    expect(logged).toEqual([other]);
+  });
+
+  it("gives GraphQL's own uncoded errors a code: INTERNAL (logged) after execution", () => {
+    const logged: unknown[] = [];
+    const mask = makeMaskError((_m, e) => logged.push(e));
+    const nonNull = new GraphQLError("Cannot return null for non-nullable field User.email.", {
+      path: ["user", "email"],
+    });
+    expect(mask(nonNull).extensions).toMatchObject({ code: "INTERNAL" });
+    expect(logged).toHaveLength(1);
+    const coded = new GraphQLError("x", { extensions: { code: "FL905" } });
+    expect(mask(coded)).toBe(coded);
+  });
+
+  it("keeps codes and strips graphql-js's suggestions only when asked", () => {
+    const error = new GraphQLError(
+      'Cannot query field "userz" on type "Query". Did you mean "user", "users", or "query"?',
+    );
+    expect(withCode(error, "GRAPHQL_VALIDATION_FAILED")).toMatchObject({
+      message: error.message,
+      extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+    });
+    expect(withCode(error, "GRAPHQL_VALIDATION_FAILED", { hideSuggestions: true }).message).toBe(
+      'Cannot query field "userz" on type "Query".',
+    );
+    const coded = new GraphQLError("y", { extensions: { code: "FL901" } });
+    expect(withCode(coded, "GRAPHQL_VALIDATION_FAILED").extensions.code).toBe("FL901");
+  });
+
+  it("registers the API-level codes the server gives", () => {
+    const given = [
+      "GRAPHQL_PARSE_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "BAD_USER_INPUT",
+      "INTERNAL",
+      "RATE_LIMITED",
+    ];
+    expect(given.filter((c) => !Object.hasOwn(API_CODES, c))).toEqual([]);
   });
 });

@@ -1,0 +1,409 @@
+/**
+ * The second phase of a run: the load. Scenarios are run in groups, in the
+ * order their group first appears in the sets: one group per server (the raw
+ * baseline, `forgeline serve` and each of its variants, one child process at a
+ * time, shared by every set), and one for the database-level scenarios (pg
+ * connections of this process, no server). For each group: start its server,
+ * check every scenario's answer (and that it equals the answer it must match),
+ * warm each up at its highest concurrency, measure each at each concurrency,
+ * check the answers again, stop the server.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import pg from "pg";
+import { projectRoot } from "../src/paths.ts";
+import type { Cleanup } from "./cleanup.ts";
+import { cpuBetween, cpuSnapshot } from "./cpu.ts";
+import { benchDataDir } from "./database.ts";
+import { runLoad, type LoadRequest, type RunningLoad } from "./load.ts";
+import {
+  baselineRoutes,
+  BASELINE_SERVER,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  type Prepared,
+  type PreparedHttp,
+  type PreparedScenario,
+  type PreparedSql,
+} from "./prepare.ts";
+import { startChildServer, type ChildServer } from "./processes.ts";
+import type { ApiServerSpec, Row } from "./set.ts";
+import { runSqlLoad } from "./sql-load.ts";
+import { cpuMsPer, type RunRecord } from "./stats.ts";
+
+export interface MeasureOptions {
+  durationSeconds: number;
+  warmupSeconds: number;
+  log: (line: string) => void;
+}
+
+/** Shared with the signal handler: Ctrl-C stops the current load and skips the rest. */
+export interface Control {
+  interrupted: boolean;
+  current?: RunningLoad;
+}
+
+export interface Measurement {
+  runs: RunRecord[];
+  /** Per server: its description, and the evidence headers its answers carried. */
+  servers: Record<string, { description: string; evidence?: string; headersSeen?: string[] }>;
+}
+
+/** The environment of `forgeline serve` and of the baseline (which reads the same variables). */
+function serverEnv(prepared: Prepared, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [
+    "ROOT_DATABASE_URL",
+    "SHADOW_DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "BENCH_DATABASE_URL",
+    "JWT_PUBLIC_KEY",
+    "JWT_JWKS_URL",
+    "JWT_ALGORITHM",
+  ]) {
+    delete env[name];
+  }
+  const { db } = prepared;
+  return {
+    ...env,
+    DATABASE_URL: db.ownerUrl,
+    AUTH_DATABASE_URL: db.authUrl,
+    DATABASE_VISITOR: db.roles.visitor,
+    JWT_SECRET: prepared.jwtSecret,
+    JWT_ISSUER,
+    JWT_AUDIENCE,
+    NODE_ENV: "production",
+    // This process set GRAPHILE_ENV from its own NODE_ENV (src/cli/env.ts); the child must not inherit it.
+    GRAPHILE_ENV: "production",
+    GRAPHIQL: "false",
+    RATE_LIMIT_PER_MINUTE: "0",
+    ...extra,
+  };
+}
+
+type Group =
+  | { via: "http"; server: ApiServerSpec; scenarios: PreparedHttp[] }
+  | { via: "sql"; scenarios: PreparedSql[] };
+
+/** Scenarios grouped by what answers them, in order of first appearance. */
+export function groupsOf(scenarios: PreparedScenario[]): Group[] {
+  const groups: Group[] = [];
+  const byName = new Map<string, Group>();
+  for (const s of scenarios) {
+    const name = s.via === "http" ? s.server.name : "(database)";
+    let group = byName.get(name);
+    if (!group) {
+      group =
+        s.via === "http"
+          ? { via: "http", server: s.server, scenarios: [] }
+          : { via: "sql", scenarios: [] };
+      byName.set(name, group);
+      groups.push(group);
+    } else if (
+      s.via === "http" &&
+      group.via === "http" &&
+      !isDeepStrictEqual(group.server.env, s.server.env)
+    ) {
+      throw new Error(
+        `${s.key}: server "${name}" is declared with two environments; give the variant its own name`,
+      );
+    }
+    (group.scenarios as PreparedScenario[]).push(s);
+  }
+  return groups;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+async function ask(request: LoadRequest): Promise<Answer> {
+  const res = await fetch(request.url, {
+    method: "POST",
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // keep the text for the error message
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+/** Checks answers, and that each equals the one it must match once both are known. */
+class Answers {
+  private readonly known = new Map<string, unknown>();
+  private readonly scenarios: PreparedScenario[];
+
+  constructor(scenarios: PreparedScenario[]) {
+    this.scenarios = scenarios;
+  }
+
+  accept(scenario: PreparedScenario, answer: unknown, when: string): void {
+    try {
+      scenario.check?.(answer);
+    } catch (e) {
+      throw new Error(
+        `${scenario.title} (${when}): ${e instanceof Error ? e.message : String(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (when !== "before the load") return;
+    this.known.set(scenario.key, answer);
+    const pairs = [
+      ...(scenario.sameAnswerAs ? [scenario.sameAnswerAs] : []),
+      ...this.scenarios.filter((s) => s.sameAnswerAs === scenario.key).map((s) => s.key),
+    ];
+    for (const other of pairs) {
+      if (!this.known.has(other)) continue;
+      if (!isDeepStrictEqual(this.known.get(other), answer)) {
+        throw new Error(
+          `${scenario.key} and ${other} do not return the same answer: the comparison would not be fair` +
+            `\n  ${scenario.key}: ${JSON.stringify(answer).slice(0, 300)}` +
+            `\n  ${other}: ${JSON.stringify(this.known.get(other)).slice(0, 300)}`,
+        );
+      }
+    }
+  }
+}
+
+async function backendPids(prepared: Prepared): Promise<number[]> {
+  if (
+    !["127.0.0.1", "localhost", "[::1]", "::1"].includes(new URL(prepared.server.rootUrl).hostname)
+  ) {
+    return [];
+  }
+  const { rows } = await prepared.monitor.query<{ pid: number }>(
+    `select pid from pg_stat_activity
+      where datname = current_database() and backend_type = 'client backend'
+        and pid <> pg_backend_pid()`,
+  );
+  return rows.map((r) => r.pid);
+}
+
+async function openClients(
+  url: string,
+  n: number,
+  cleanup: Cleanup,
+): Promise<{
+  clients: pg.Client[];
+  close: () => Promise<void>;
+}> {
+  const clients: pg.Client[] = [];
+  const close = cleanup.add(`close ${n} benchmark connections`, async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  });
+  for (let i = 0; i < n; i++) {
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: "forgeline-bench-sql",
+    });
+    client.on("error", () => undefined); // a lost connection fails its next call, counted there
+    clients.push(client);
+    await client.connect();
+  }
+  return { clients, close };
+}
+
+/** What the groups' measurements share. */
+interface Run {
+  prepared: Prepared;
+  options: MeasureOptions;
+  cleanup: Cleanup;
+  control: Control;
+  answers: Answers;
+  runs: RunRecord[];
+  servers: Measurement["servers"];
+}
+
+/** Runs one load between two CPU snapshots and records it (nothing when interrupted). */
+async function measureOnce(
+  run: Run,
+  scenario: PreparedScenario,
+  serverPid: number | null,
+  start: () => RunningLoad,
+): Promise<void> {
+  const { prepared, control } = run;
+  const before = cpuSnapshot(serverPid, await backendPids(prepared));
+  control.current = start();
+  const load = await control.current.result;
+  if (control.interrupted) return;
+  const cpu = cpuBetween(before, cpuSnapshot(serverPid, await backendPids(prepared)));
+  run.runs.push({
+    key: scenario.key,
+    set: scenario.set,
+    scenario: scenario.id,
+    kind: scenario.kind,
+    title: scenario.title,
+    connections: load.connections,
+    load,
+    cpu,
+    cpuMsPerOperation: {
+      server: cpuMsPer(cpu.server, load.perSecond),
+      postgres: cpuMsPer(cpu.postgres, load.perSecond),
+      loadGenerator: cpuMsPer(cpu.loadGenerator, load.perSecond) ?? 0,
+    },
+  });
+  const unit = scenario.via === "sql" ? "calls/s" : "req/s";
+  run.options.log(
+    `${scenario.title}, ${load.connections} conn: ${load.perSecond} ${unit}, ` +
+      `p50 ${load.latencyMs.p50} ms, p95 ${load.latencyMs.p95} ms, ${load.errors} errors`,
+  );
+}
+
+/** One server's scenarios: start it, check, warm up, measure, check again, stop it. */
+async function measureServer(
+  run: Run,
+  spec: ApiServerSpec,
+  scenarios: PreparedHttp[],
+): Promise<void> {
+  const { prepared, options, cleanup, control, answers } = run;
+  const env: Record<string, string> = { ...spec.env };
+  if (spec.name === BASELINE_SERVER.name) {
+    const planFile = path.join(benchDataDir, "baseline-routes.json");
+    fs.mkdirSync(benchDataDir, { recursive: true });
+    fs.writeFileSync(planFile, JSON.stringify(baselineRoutes(prepared.sets), null, 2));
+    env.BENCH_BASELINE_ROUTES = planFile;
+  }
+  options.log(`starting ${spec.name}: ${spec.description}`);
+  const child: ChildServer = await startChildServer({
+    name: spec.name,
+    args:
+      spec.name === BASELINE_SERVER.name
+        ? [path.join(projectRoot, "bench", "baseline-server.ts")]
+        : [path.join(projectRoot, "src", "cli", "index.ts"), "serve"],
+    env: serverEnv(prepared, env),
+    logDir: path.join(benchDataDir, "logs"),
+    cwd: projectRoot,
+  });
+  const stopChild = cleanup.add(`stop ${spec.name}`, () => child.stop());
+  const requestOf = (s: PreparedHttp): LoadRequest => ({
+    url: `${child.url}${s.path}`,
+    headers: s.headers,
+    body: s.body,
+    ...(s.requests && { sequence: s.requests.map((r) => ({ kind: r.kind, body: r.body })) }),
+  });
+  const check = async (s: PreparedHttp, when: string) => {
+    const answer = await ask(requestOf(s));
+    if (answer.status !== 200) {
+      throw new Error(`${s.title}: HTTP ${answer.status} ${when}: ${JSON.stringify(answer.body)}`);
+    }
+    answers.accept(s, s.answerOf(answer.body), when);
+    return answer;
+  };
+  /** A sequence's requests one by one: each must succeed, without GraphQL errors, and pass its checks. */
+  const checkSequence = async (s: PreparedHttp, when: string) => {
+    const seen: Answer[] = [];
+    for (const [i, step] of (s.requests ?? []).entries()) {
+      const answer = await ask({ ...requestOf(s), body: step.body });
+      const what = `${s.title}, request ${i + 1} (${step.kind}) ${when}`;
+      const errors = (answer.body as { errors?: unknown } | null)?.errors;
+      if (answer.status !== 200 || errors !== undefined) {
+        throw new Error(`${what}: HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+      }
+      try {
+        step.check?.(answer.body);
+        s.check?.(answer.body);
+      } catch (e) {
+        throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      seen.push(answer);
+    }
+    return seen;
+  };
+
+  const seen = new Set<string>();
+  for (const s of scenarios) {
+    const answered = s.requests
+      ? await checkSequence(s, "before the load")
+      : [await check(s, "before the load")];
+    const evidence = spec.evidenceHeader;
+    for (const answer of answered) {
+      answer.headers.forEach((_value, name) => {
+        if (evidence?.test(name)) seen.add(name);
+      });
+    }
+    // Warm up (JIT, prepared statements, a full pool) at the highest concurrency.
+    control.current = runLoad(requestOf(s), Math.max(...s.connections), options.warmupSeconds);
+    await control.current.result;
+  }
+  run.servers[spec.name] = {
+    description: spec.description,
+    ...(spec.evidenceHeader && {
+      evidence: spec.evidenceHeader.source,
+      headersSeen: [...seen].sort(),
+    }),
+  };
+  for (const s of scenarios) {
+    for (const connections of s.connections) {
+      if (control.interrupted) return;
+      await measureOnce(run, s, child.pid, () =>
+        runLoad(requestOf(s), connections, options.durationSeconds),
+      );
+    }
+    if (control.interrupted) return;
+    if (s.requests) await checkSequence(s, "after the load");
+    else await check(s, "after the load");
+  }
+  await stopChild();
+}
+
+/** A database-level scenario: its connections, check, warm up, measure, check again, close. */
+async function measureSql(run: Run, s: PreparedSql): Promise<void> {
+  const { options, cleanup, control, answers } = run;
+  const most = Math.max(...s.connections);
+  options.log(`${s.title}: ${most} pg connections as ${s.runsAs}`);
+  const { clients, close } = await openClients(s.connectUrl, most, cleanup);
+  const check = async (when: string) =>
+    answers.accept(s, s.answerOf((await s.call(clients[0]!)) as Row[][]), when);
+  await check("before the load");
+  control.current = runSqlLoad(clients, s.call, options.warmupSeconds);
+  await control.current.result;
+  for (const connections of s.connections) {
+    if (control.interrupted) return;
+    await measureOnce(run, s, null, () =>
+      runSqlLoad(clients.slice(0, connections), s.call, options.durationSeconds),
+    );
+  }
+  if (control.interrupted) return;
+  await check("after the load");
+  await close();
+}
+
+export async function measure(
+  prepared: Prepared,
+  options: MeasureOptions,
+  cleanup: Cleanup,
+  control: Control,
+): Promise<Measurement> {
+  const scenarios = prepared.sets.flatMap((s) => s.scenarios);
+  const run: Run = {
+    prepared,
+    options,
+    cleanup,
+    control,
+    answers: new Answers(scenarios),
+    runs: [],
+    servers: {},
+  };
+  for (const group of groupsOf(scenarios)) {
+    if (group.via === "http") {
+      await measureServer(run, group.server, group.scenarios);
+    } else {
+      for (const s of group.scenarios) {
+        if (!control.interrupted) await measureSql(run, s);
+      }
+    }
+    if (control.interrupted) break;
+  }
+  return { runs: run.runs, servers: run.servers };
+}

@@ -1,0 +1,388 @@
+/**
+ * The first phase of a run: the PostgreSQL server and a fresh scratch database,
+ * every selected set's dataset, a token for every user identity, and the
+ * scenarios made concrete (bodies, statement values, who runs them, which
+ * server answers them). Every resource is registered with the run's Cleanup.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import pg from "pg";
+import { mintToken } from "../src/server/auth.ts";
+import { asUser, withTenant } from "../src/db/session.ts";
+import type { ScratchDatabase } from "../src/db/scratch.ts";
+import type { Cleanup } from "./cleanup.ts";
+import { idleLoad } from "./cpu.ts";
+import {
+  benchDatabaseName,
+  createBenchDatabase,
+  describeUrl,
+  dropBenchDatabase,
+  startBenchServer,
+  type BenchServer,
+} from "./database.ts";
+import type { SqlCall } from "./sql-load.ts";
+import {
+  API_SERVER,
+  SUPERUSER,
+  type AnySet,
+  type ApiServerSpec,
+  type Identity,
+  type Row,
+  type Scenario,
+  type Statement,
+} from "./set.ts";
+
+export const JWT_ISSUER = "forgeline";
+export const JWT_AUDIENCE = "forgeline";
+
+export interface PrepareOptions {
+  quick: boolean;
+  keep: boolean;
+  connections: number[];
+  log: (line: string) => void;
+}
+
+/** A statement as it runs: named (prepared once per connection), its values resolved. */
+export interface ConcreteStatement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+interface PreparedBase {
+  /** `<set>/<id>` */
+  key: string;
+  set: string;
+  id: string;
+  title: string;
+  kind: Scenario<unknown>["kind"];
+  connections: number[];
+  check?: (answer: unknown) => void;
+  /** Keys (`<set>/<id>`) of the scenario whose answer must be identical. */
+  sameAnswerAs?: string;
+  ratioTo?: string;
+  overheadOver?: string;
+}
+
+export interface PreparedHttp extends PreparedBase {
+  via: "http";
+  /** The server that answers it: an API variant, or the raw baseline. */
+  server: ApiServerSpec;
+  path: string;
+  body: string;
+  /** A sequence (ApiScenario.requests): the bodies sent in turn, each with its check. */
+  requests?: Array<{ kind: string; body: string; check?: (answer: unknown) => void }>;
+  headers: Record<string, string>;
+  /** The checked and compared answer, from the response body. */
+  answerOf(body: unknown): unknown;
+  /** A raw scenario's statements, which the baseline server runs for it. */
+  statements?: ConcreteStatement[];
+}
+
+export interface PreparedSql extends PreparedBase {
+  via: "sql";
+  /** The owner's URL (an identity: asUser/withTenant) or the superuser's (RLS bypassed). */
+  connectUrl: string;
+  runsAs: string;
+  statements: ConcreteStatement[];
+  /** Each call ends with a rollback: the data stays as the dataset built it. */
+  rollback: boolean;
+  call: SqlCall;
+  answerOf(results: Row[][]): unknown;
+}
+
+export type PreparedScenario = PreparedHttp | PreparedSql;
+
+export interface PreparedSet {
+  set: AnySet;
+  summary: Record<string, unknown>;
+  scenarios: PreparedScenario[];
+}
+
+export interface Prepared {
+  server: BenchServer;
+  databaseName: string;
+  db: ScratchDatabase;
+  /** A superuser connection to the bench database: facts, backend pids. */
+  monitor: pg.Client;
+  facts: { version: string | null; full: string | null };
+  busyBeforeLoad: number | null;
+  jwtSecret: string;
+  sets: PreparedSet[];
+}
+
+/** The raw baseline server's name; it serves every `raw` scenario. */
+export const BASELINE_SERVER: ApiServerSpec = {
+  name: "baseline",
+  env: {},
+  description:
+    "bench/baseline-server.ts: each set's raw SQL in the API's transaction shape, pg pool of API_POOL_SIZE",
+};
+
+export function rawPath(set: string, id: string): string {
+  return `/raw/${set}/${id}`;
+}
+
+/** Names a statement by its text: the same text prepares once per connection, whoever uses it. */
+export function statementName(text: string): string {
+  return `fl_bench_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+}
+
+export function concrete(
+  statements: Array<Statement<unknown>>,
+  data: unknown,
+): ConcreteStatement[] {
+  return statements.map((s) => ({
+    name: statementName(s.text),
+    text: s.text,
+    values: s.values?.(data) ?? [],
+  }));
+}
+
+async function runStatements(
+  client: pg.ClientBase,
+  statements: ConcreteStatement[],
+): Promise<Row[][]> {
+  const results: Row[][] = [];
+  for (const s of statements) results.push((await client.query<Row>(s)).rows);
+  return results;
+}
+
+/**
+ * One call of a SQL scenario: one transaction, as its identity (under RLS) or
+ * as the superuser, committed, or rolled back with `{ rollback: true }`.
+ */
+export function sqlCall(
+  identity: Identity | null,
+  statements: ConcreteStatement[],
+  options: { rollback?: boolean } = {},
+): SqlCall {
+  const rollback = options.rollback === true;
+  if (identity === null) {
+    // The superuser: RLS bypassed, no tenant settings at all.
+    return async (client) => {
+      await client.query("begin");
+      try {
+        const results = await runStatements(client, statements);
+        await client.query(rollback ? "rollback" : "commit");
+        return results;
+      } catch (e) {
+        await client.query("rollback").catch(() => undefined);
+        throw e;
+      }
+    };
+  }
+  if (identity.kind === "tenant") {
+    const tenant = { orgId: identity.orgId, actor: identity.actor };
+    return (client) =>
+      withTenant(client, tenant, (c) => runStatements(c, statements), { rollback });
+  }
+  const user = { sub: identity.sub, orgId: identity.orgId, userId: identity.userId };
+  return (client) => asUser(client, user, (c) => runStatements(c, statements), { rollback });
+}
+
+async function tokenFor(identity: Identity, jwtSecret: string): Promise<string> {
+  if (identity.kind !== "user") {
+    throw new Error(
+      "only a user identity has a token (a tenant identity is trusted code: SQL only)",
+    );
+  }
+  return mintToken({
+    secret: jwtSecret,
+    issuer: JWT_ISSUER,
+    audience: JWT_AUDIENCE,
+    sub: identity.sub,
+    orgId: identity.orgId ?? undefined,
+    userId: identity.userId ?? undefined,
+    role: identity.role ?? undefined,
+    expiresIn: "12h",
+  });
+}
+
+/** A set's scenarios made concrete for its built data. */
+async function prepareScenarios(
+  set: AnySet,
+  data: unknown,
+  db: ScratchDatabase,
+  jwtSecret: string,
+  defaultConnections: number[],
+): Promise<PreparedScenario[]> {
+  const identities = new Map<string, Identity>();
+  const identity = (name: string) => {
+    let found = identities.get(name);
+    if (!found) {
+      const make = set.identities[name];
+      if (!make) throw new Error(`${set.name}: no identity "${name}"`);
+      found = make(data);
+      identities.set(name, found);
+    }
+    return found;
+  };
+  const tokens = new Map<string, string>();
+  const headersFor = async (name: string | null): Promise<Record<string, string>> => {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "application/json",
+    };
+    if (name === null) return headers;
+    let token = tokens.get(name);
+    if (!token) {
+      try {
+        token = await tokenFor(identity(name), jwtSecret);
+      } catch (e) {
+        throw new Error(`${set.name}: identity "${name}": ${(e as Error).message}`, { cause: e });
+      }
+      tokens.set(name, token);
+    }
+    return { ...headers, authorization: `Bearer ${token}` };
+  };
+  const keyOf = (id: string | undefined) => (id === undefined ? undefined : `${set.name}/${id}`);
+  const bodyOf = (body: string | ((d: unknown) => string) | undefined, fallback: string) =>
+    body === undefined ? fallback : typeof body === "string" ? body : body(data);
+
+  const prepared: PreparedScenario[] = [];
+  for (const s of set.scenarios) {
+    const base: PreparedBase = {
+      key: `${set.name}/${s.id}`,
+      set: set.name,
+      id: s.id,
+      title: s.title,
+      kind: s.kind,
+      connections: s.connections ?? defaultConnections,
+      check: s.check,
+      sameAnswerAs: keyOf(s.sameAnswerAs),
+      ratioTo: s.ratioTo,
+      overheadOver: s.overheadOver,
+    };
+    switch (s.kind) {
+      case "api":
+        prepared.push({
+          ...base,
+          via: "http",
+          server: s.server ?? API_SERVER,
+          path: s.path ?? "/graphql",
+          body: bodyOf(s.requests?.[0]?.body ?? s.body, "{}"),
+          ...(s.requests && {
+            requests: s.requests.map((r) => ({
+              kind: r.kind,
+              body: bodyOf(r.body, "{}"),
+              check: r.check,
+            })),
+          }),
+          headers: await headersFor(s.identity),
+          answerOf: (body) => body,
+        });
+        break;
+      case "raw": {
+        const answer = s.answer;
+        prepared.push({
+          ...base,
+          via: "http",
+          server: BASELINE_SERVER,
+          path: rawPath(set.name, s.id),
+          body: bodyOf(s.body, "{}"),
+          headers: await headersFor(s.identity),
+          answerOf: (body) => {
+            const results = (body as { results?: Row[][] }).results ?? [];
+            return answer ? answer(results) : results;
+          },
+          statements: concrete(s.statements, data),
+        });
+        break;
+      }
+      case "sql": {
+        const who = s.as === SUPERUSER ? null : identity(s.as);
+        const answer = s.answer;
+        const statements = concrete(s.statements, data);
+        const rollback = s.rollback === true;
+        prepared.push({
+          ...base,
+          via: "sql",
+          connectUrl: who === null ? db.rootDbUrl : db.ownerUrl,
+          runsAs:
+            (who === null
+              ? "the superuser (RLS bypassed)"
+              : `${s.as} (${who.kind === "user" ? "asUser" : "withTenant"}, as the visitor under RLS)`) +
+            (rollback ? ", rolled back" : ""),
+          statements,
+          rollback,
+          call: sqlCall(who, statements, { rollback }),
+          answerOf: (results) => (answer ? answer(results) : results),
+        });
+        break;
+      }
+    }
+  }
+  return prepared;
+}
+
+/** The statements of the raw scenarios, for the baseline server's plan file. */
+export function baselineRoutes(sets: PreparedSet[]): {
+  routes: Array<{ path: string; statements: ConcreteStatement[] }>;
+} {
+  return {
+    routes: sets.flatMap((s) =>
+      s.scenarios.flatMap((p) =>
+        p.via === "http" && p.statements ? [{ path: p.path, statements: p.statements }] : [],
+      ),
+    ),
+  };
+}
+
+export async function prepare(
+  sets: AnySet[],
+  options: PrepareOptions,
+  cleanup: Cleanup,
+): Promise<Prepared> {
+  const { log } = options;
+  const server = await startBenchServer(log);
+  if (server.embedded) {
+    const embedded = server.embedded;
+    cleanup.add("stop the embedded PostgreSQL server", () => embedded.stop());
+  }
+  const databaseName = benchDatabaseName();
+  if (!options.keep) {
+    cleanup.add(`drop database ${databaseName} and its roles`, () =>
+      dropBenchDatabase(server.rootUrl, databaseName),
+    );
+  }
+  log(`creating database ${databaseName} (roles + migrations) on ${describeUrl(server.rootUrl)}`);
+  const db = await createBenchDatabase(server.rootUrl, databaseName);
+
+  const jwtSecret = randomBytes(32).toString("base64url");
+  const preparedSets: PreparedSet[] = [];
+  for (const set of sets) {
+    log(`building the ${set.name} dataset`);
+    const built = await set.dataset({
+      rootDbUrl: db.rootDbUrl,
+      ownerUrl: db.ownerUrl,
+      quick: options.quick,
+      log,
+    });
+    preparedSets.push({
+      set,
+      summary: built.summary,
+      scenarios: await prepareScenarios(set, built.data, db, jwtSecret, options.connections),
+    });
+  }
+
+  const monitor = new pg.Client({ connectionString: db.rootDbUrl });
+  await monitor.connect();
+  cleanup.add("close the monitoring connection", () => monitor.end());
+  const {
+    rows: [facts],
+  } = await monitor.query<{ version: string; full: string }>(
+    "select current_setting('server_version') as version, version() as full",
+  );
+
+  const busyBeforeLoad = await idleLoad(1);
+  return {
+    server,
+    databaseName,
+    db,
+    monitor,
+    facts: { version: facts?.version ?? null, full: facts?.full ?? null },
+    busyBeforeLoad,
+    jwtSecret,
+    sets: preparedSets,
+  };
+}

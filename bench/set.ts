@@ -1,0 +1,214 @@
+/**
+ * What a module's benchmark declares: one file, bench/sets/<module>.ts, whose
+ * default export is `defineSet({...})` (bench/README.md, "Adding a set"). The
+ * harness (bench/run.ts) does everything else: the scratch database, the
+ * dataset call, tokens for the identities, the servers, the load, the report.
+ *
+ * A set has
+ *   - a dataset builder, called once on the migrated scratch database as the
+ *     superuser, returning the set's own data (ids the scenarios need) and a
+ *     summary for the report;
+ *   - identities: who the scenarios act as. A user identity gets a bearer token
+ *     (minted by the harness) for HTTP scenarios and runs SQL scenarios through
+ *     asUser; a tenant identity (trusted code) runs SQL scenarios through
+ *     withTenant (src/db/session.ts, the one way trusted code acts);
+ *   - scenarios, of three kinds:
+ *       api  an HTTP request to `forgeline serve` (GraphQL), optionally on a
+ *            variant of the server (other environment: rate limiting, limits);
+ *       raw  the raw-SQL baseline of an API scenario: its statements, run by the
+ *            generic baseline server (bench/baseline-server.ts) in the API's
+ *            transaction shape, over the same HTTP with the same token check;
+ *       sql  database-level: N pg connections from the bench process, each
+ *            calling the statements in a loop, one transaction per call, as an
+ *            identity (under RLS) or as the superuser (RLS bypassed);
+ *   - targets, reported as met or missed, never asserted.
+ *
+ * Scenario ids are unique in their set; `sameAnswerAs`, `ratioTo` and
+ * `overheadOver` name another scenario of the same set.
+ */
+
+export type AppRole = "owner" | "admin" | "member" | "viewer";
+
+/** A signed-in user: a token with these claims (HTTP), asUser (SQL). */
+export interface UserIdentity {
+  kind: "user";
+  sub: string;
+  orgId: string | null;
+  userId: string | null;
+  role: AppRole | null;
+}
+
+/** Trusted code acting for one organization (SQL only): withTenant. */
+export interface TenantIdentity {
+  kind: "tenant";
+  orgId: string;
+  actor: string;
+}
+
+export type Identity = UserIdentity | TenantIdentity;
+
+/** The `as` of a SQL scenario that runs as the superuser: no settings, RLS bypassed. */
+export const SUPERUSER = "superuser";
+
+/** A row as node-postgres returns it. */
+export type Row = Record<string, unknown>;
+
+/**
+ * One SQL statement. It runs as a named prepared statement (as PostGraphile's
+ * adaptor runs its own); `values` come from the dataset.
+ */
+export interface Statement<D> {
+  text: string;
+  values?: (data: D) => unknown[];
+}
+
+interface ScenarioBase {
+  /** Unique in the set; the report shows `<set>/<id>`. */
+  id: string;
+  /** One line in the table. */
+  title: string;
+  /** Checks one answer (before and after the load); throws with the reason. */
+  check?: (answer: unknown) => void;
+  /** A scenario whose answer must be identical (same rows, same order): a fair comparison. */
+  sameAnswerAs?: string;
+  /** The scenario whose throughput this one is divided by, at the same concurrency. */
+  ratioTo?: string;
+  /** The scenario whose p50 this one adds to, at the same concurrency (in %). */
+  overheadOver?: string;
+  /** Concurrencies to run at; default: the run's `--connections`. */
+  connections?: number[];
+}
+
+/** A variant of `forgeline serve`: `env` is added to the environment the harness gives it. */
+export interface ApiServerSpec {
+  /** Servers are shared by name across sets: one name, one environment. */
+  name: string;
+  env: Record<string, string>;
+  description: string;
+  /**
+   * A response header (regular expression) that proves the variant is active;
+   * the report says so when the answers before the load carried none.
+   */
+  evidenceHeader?: RegExp;
+}
+
+/** The API as `forgeline serve` runs in production (rate limiting off). */
+export const API_SERVER: ApiServerSpec = {
+  name: "api",
+  env: {},
+  description: "forgeline serve, NODE_ENV=production, RATE_LIMIT_PER_MINUTE=0 (off)",
+};
+
+/**
+ * One request of an API scenario's sequence. Its `kind` is what the report
+ * counts and times apart ("read", "create"): requests of one kind are added
+ * together.
+ */
+export interface RequestStep<D> {
+  kind: string;
+  /** The JSON request body, POSTed. */
+  body: string | ((data: D) => string);
+  /** Checks this request's answer (before and after the load); throws with the reason. */
+  check?: (answer: unknown) => void;
+}
+
+export interface ApiScenario<D> extends ScenarioBase {
+  kind: "api";
+  /** An identity of the set (its token is sent), or null: anonymous. */
+  identity: string | null;
+  /** Default API_SERVER. */
+  server?: ApiServerSpec;
+  /** Default /graphql. */
+  path?: string;
+  /** The JSON request body, POSTed (or `requests`). */
+  body?: string | ((data: D) => string);
+  /**
+   * A sequence instead of one body (a load mix, e.g. three reads to one
+   * create): each connection sends these in turn, round and round, and the
+   * report gives each kind's numbers and errors (a 2xx answer with GraphQL
+   * errors is an error here). Its answers are checked one by one (`check` of
+   * the step, then of the scenario); it has no single answer to compare, so no
+   * `sameAnswerAs`.
+   */
+  requests?: Array<RequestStep<D>>;
+}
+
+export interface RawScenario<D> extends ScenarioBase {
+  kind: "raw";
+  /** A user identity of the set (its token is sent and verified), or null: anonymous. */
+  identity: string | null;
+  /** Run in order inside begin → the API's settings → … → commit. */
+  statements: Array<Statement<D>>;
+  /** The request body, read and ignored (send what the API scenario sends). Default "{}". */
+  body?: string | ((data: D) => string);
+  /** Shapes the statements' rows as the API answers, to check and compare them. */
+  answer?: (results: Row[][]) => unknown;
+}
+
+export interface SqlScenario<D> extends ScenarioBase {
+  kind: "sql";
+  /** An identity of the set (asUser/withTenant on an owner connection), or SUPERUSER. */
+  as: string;
+  /** One call: run in order in one transaction. */
+  statements: Array<Statement<D>>;
+  /**
+   * End each call's transaction with a rollback instead of a commit (a write
+   * measured without changing the data: every call sees the same rows). The
+   * rollback is part of the call's latency.
+   */
+  rollback?: boolean;
+  /** Shapes the statements' rows, to check and compare them. */
+  answer?: (results: Row[][]) => unknown;
+}
+
+export type Scenario<D> = ApiScenario<D> | RawScenario<D> | SqlScenario<D>;
+
+/**
+ * What a target reads from a run: throughput (requests/s or calls/s), a latency
+ * percentile (ms), the ratio to `ratioTo` (×), the p50 overhead over
+ * `overheadOver` (%), or the error count.
+ */
+export type Metric = "throughput" | "p50" | "p95" | "p99" | "ratio" | "p50Overhead" | "errors";
+
+export interface TargetSpec {
+  description: string;
+  scenario: string;
+  connections: number;
+  metric: Metric;
+  atLeast?: number;
+  atMost?: number;
+}
+
+export interface DatasetContext {
+  /** Superuser URL of the scratch database (migrated, empty but for other sets' data). */
+  rootDbUrl: string;
+  /** Owner URL of the same database. */
+  ownerUrl: string;
+  /** `--quick`: build a small dataset. */
+  quick: boolean;
+  log: (line: string) => void;
+}
+
+export interface BuiltDataset<D> {
+  data: D;
+  /** Sizes and ids for the report (JSON). */
+  summary: Record<string, unknown>;
+}
+
+export interface BenchSet<D> {
+  /** The module's name, and the file's: bench/sets/<name>.ts. */
+  name: string;
+  description: string;
+  dataset: (context: DatasetContext) => Promise<BuiltDataset<D>>;
+  identities: Record<string, (data: D) => Identity>;
+  scenarios: Array<Scenario<D>>;
+  targets: TargetSpec[];
+}
+
+/** The harness handles every set's data opaquely and hands it back to that set's functions. */
+export type AnySet = BenchSet<unknown>;
+
+/** Declares a set (the default export of bench/sets/<module>.ts), keeping its data type. */
+export function defineSet<D>(set: BenchSet<D>): AnySet {
+  return set as unknown as AnySet;
+}
