@@ -80,6 +80,174 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 --
+-- Name: project_status; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.project_status AS ENUM (
+    'active',
+    'archived'
+);
+
+--
+-- Name: TYPE project_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.project_status IS 'Active projects change; archived projects and their tasks are read-only.';
+
+--
+-- Name: repository_provider; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.repository_provider AS ENUM (
+    'github',
+    'gitlab',
+    'bitbucket',
+    'local'
+);
+
+--
+-- Name: TYPE repository_provider; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.repository_provider IS 'Where a repository is hosted.';
+
+--
+-- Name: task_dependency_type; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.task_dependency_type AS ENUM (
+    'blocks',
+    'relates_to',
+    'duplicates'
+);
+
+--
+-- Name: TYPE task_dependency_type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.task_dependency_type IS '`blocks`: the dependency must finish before the dependent starts (never in a cycle); `relates_to` and `duplicates` are links.';
+
+--
+-- Name: task_rollup; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.task_rollup AS (
+	children integer,
+	descendants integer,
+	backlog integer,
+	todo integer,
+	in_progress integer,
+	in_review integer,
+	done integer,
+	cancelled integer,
+	estimated_effort numeric,
+	actual_effort numeric
+);
+
+--
+-- Name: TYPE task_rollup; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.task_rollup IS 'A task''s subtree at a glance (see `rollup`).';
+
+--
+-- Name: COLUMN task_rollup.children; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.children IS 'Direct subtasks.';
+
+--
+-- Name: COLUMN task_rollup.descendants; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.descendants IS 'Subtasks at every depth.';
+
+--
+-- Name: COLUMN task_rollup.backlog; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.backlog IS 'Descendants in backlog.';
+
+--
+-- Name: COLUMN task_rollup.todo; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.todo IS 'Descendants to do.';
+
+--
+-- Name: COLUMN task_rollup.in_progress; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.in_progress IS 'Descendants in progress.';
+
+--
+-- Name: COLUMN task_rollup.in_review; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.in_review IS 'Descendants in review.';
+
+--
+-- Name: COLUMN task_rollup.done; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.done IS 'Descendants done.';
+
+--
+-- Name: COLUMN task_rollup.cancelled; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.cancelled IS 'Descendants cancelled.';
+
+--
+-- Name: COLUMN task_rollup.estimated_effort; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.estimated_effort IS 'Estimated effort of the task and all its descendants (hours).';
+
+--
+-- Name: COLUMN task_rollup.actual_effort; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_rollup.actual_effort IS 'Actual effort of the task and all its descendants (hours).';
+
+--
+-- Name: task_status; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.task_status AS ENUM (
+    'backlog',
+    'todo',
+    'in_progress',
+    'in_review',
+    'done',
+    'cancelled'
+);
+
+--
+-- Name: TYPE task_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.task_status IS 'Where a task is; allowed changes are listed by `taskStatusTransitions`. Done and cancelled tasks are finished.';
+
+--
+-- Name: task_type; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.task_type AS ENUM (
+    'feature',
+    'bug',
+    'chore',
+    'research',
+    'epic'
+);
+
+--
+-- Name: TYPE task_type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.task_type IS 'What kind of work a task is.';
+
+--
 -- Name: user_role; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -115,6 +283,41 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.current_migration() IS 'The hash of the newest applied committed migration (for the readiness probe).';
+
+--
+-- Name: html_escape(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.html_escape(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+  select pg_catalog.replace(pg_catalog.replace(pg_catalog.replace($1, '&', '&amp;'), '<', '&lt;'), '>', '&gt;');
+$_$;
+
+--
+-- Name: FUNCTION html_escape(text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.html_escape(text) IS 'Escapes &, < and > for HTML text.';
+
+--
+-- Name: task_status_allows(app_public.task_status, app_public.task_status); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.task_status_allows(from_status app_public.task_status, to_status app_public.task_status) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select task_status_allows.from_status = task_status_allows.to_status
+      or exists (select 1 from app_public.task_status_transitions s
+                  where s.from_status = task_status_allows.from_status
+                    and s.to_status = task_status_allows.to_status);
+$$;
+
+--
+-- Name: FUNCTION task_status_allows(from_status app_public.task_status, to_status app_public.task_status); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.task_status_allows(from_status app_public.task_status, to_status app_public.task_status) IS 'Whether a task may go from one status to another (app_public.task_status_transitions).';
 
 --
 -- Name: act_as_user(text, uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -853,6 +1056,470 @@ $_$;
 COMMENT ON FUNCTION app_private.tg_organizations__validate() IS 'Trigger function: validates an organization''s name, slug and settings with FL005/FL006/FL011.';
 
 --
+-- Name: tg_projects__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_projects__validate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Definer: uniqueness is checked against the whole organization, whatever RLS shows the caller.
+begin
+  if tg_op = 'INSERT' or new.key is distinct from old.key then
+    new.key := pg_catalog.upper(pg_catalog.btrim(coalesce(new.key, '')));
+    if new.key !~ '^[A-Z][A-Z0-9]{1,9}$' then
+      raise exception 'A project key is 2 to 10 letters and digits starting with a letter, not "%"', new.key
+        using errcode = 'FL005', hint = 'Use a short key such as "ENG"; it prefixes task identifiers (ENG-42).';
+    end if;
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+      'forgeline.project_key:' || new.organization_id::text || ':' || new.key, 0));
+    if exists (select 1 from app_public.projects p
+                where p.organization_id = new.organization_id and p.key = new.key and p.id <> new.id) then
+      raise exception 'The project key "%" is already used in this organization', new.key
+        using errcode = 'FL101', hint = 'Choose another key.';
+    end if;
+  end if;
+  if tg_op = 'INSERT' or new.name is distinct from old.name then
+    new.name := pg_catalog.btrim(coalesce(new.name, ''));
+    if pg_catalog.length(new.name) not between 1 and 200 then
+      raise exception 'A project needs a name of 1 to 200 characters' using errcode = 'FL005';
+    end if;
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+      'forgeline.project_name:' || new.organization_id::text || ':' || pg_catalog.lower(new.name), 0));
+    if exists (select 1 from app_public.projects p
+                where p.organization_id = new.organization_id
+                  and pg_catalog.lower(p.name) = pg_catalog.lower(new.name) and p.id <> new.id) then
+      raise exception 'A project named "%" already exists in this organization', new.name
+        using errcode = 'FL101', hint = 'Choose another name.';
+    end if;
+  end if;
+  if new.settings is null or pg_catalog.jsonb_typeof(new.settings) <> 'object' then
+    raise exception 'Project settings must be a JSON object' using errcode = 'FL005';
+  end if;
+  if new.settings ? 'auto_complete_parents'
+     and pg_catalog.jsonb_typeof(new.settings -> 'auto_complete_parents') <> 'boolean' then
+    raise exception 'settings.auto_complete_parents must be true or false' using errcode = 'FL005';
+  end if;
+  if tg_op = 'UPDATE' and new.status is distinct from old.status then
+    new.archived_at := case when new.status = 'archived' then pg_catalog.now() end;
+  elsif tg_op = 'INSERT' then
+    new.archived_at := case when new.status = 'archived' then pg_catalog.now() end;
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: FUNCTION tg_projects__validate(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_projects__validate() IS 'Trigger function: validates a project''s key, name and settings (FL005, FL101) and keeps archived_at.';
+
+--
+-- Name: tg_repositories__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_repositories__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+begin
+  if new.full_name is null or new.full_name !~ '^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$' then
+    raise exception 'A repository''s full name is "owner/name", not "%"', new.full_name
+      using errcode = 'FL005', hint = 'For example "acme/api".';
+  end if;
+  if new.clone_url is null
+     or not (new.clone_url ~ '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[^[:space:]]+$'
+             or new.clone_url ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:[^[:space:]]+$'
+             or (new.provider = 'local' and new.clone_url ~ '^(file://)?/[^[:space:]]*$'))
+     or pg_catalog.length(new.clone_url) > 2000 then
+    raise exception 'The clone URL "%" is not one git can clone', new.clone_url
+      using errcode = 'FL005',
+            hint = 'Use https://host/owner/name.git or git@host:owner/name.git (file:// or a path for local repositories).';
+  end if;
+  if new.default_branch is null
+     or new.default_branch !~ '^[A-Za-z0-9._/-]{1,255}$'
+     or new.default_branch ~ '(^[./-]|\.\.|//|/$|\.lock$|@\{)' then
+    raise exception 'The branch name "%" is not valid', new.default_branch using errcode = 'FL005';
+  end if;
+  if pg_catalog.jsonb_typeof(new.analysis_config) is distinct from 'object'
+     or pg_catalog.jsonb_typeof(new.webhook_config) is distinct from 'object' then
+    raise exception 'analysis_config and webhook_config must be JSON objects' using errcode = 'FL005';
+  end if;
+  if exists (select 1 from pg_catalog.jsonb_each(new.webhook_config) e
+              where e.key ~* '(secret|token|password|passwd|private|credential|api_?key)') then
+    raise exception 'webhook_config must not hold secrets' using errcode = 'FL109',
+      hint = 'Webhook secrets are kept encrypted by the integration, never in a readable column.';
+  end if;
+  if new.external_id is not null then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+      'forgeline.repository:' || new.organization_id::text || ':' || new.provider::text || ':' || new.external_id, 0));
+    if exists (select 1 from app_public.repositories r
+                where r.organization_id = new.organization_id and r.provider = new.provider
+                  and r.external_id = new.external_id and r.id <> new.id) then
+      raise exception 'This % repository (id %) is already connected to the organization', new.provider, new.external_id
+        using errcode = 'FL110';
+    end if;
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: FUNCTION tg_repositories__validate(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_repositories__validate() IS 'Trigger function: validates a repository''s names, URL, branch and configs (FL005, FL109, FL110).';
+
+--
+-- Name: tg_task_dependencies__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_task_dependencies__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_nodes uuid[];
+  v_from uuid[];
+  v_cur uuid;
+  v_path uuid[];
+  v_names text;
+begin
+  if tg_op = 'DELETE' then
+    if exists (select 1 from app_public.tasks t join app_public.projects p
+                 on p.organization_id = t.organization_id and p.id = t.project_id
+                where t.organization_id = old.organization_id
+                  and t.id in (old.dependent_id, old.dependency_id) and p.status = 'archived') then
+      raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102';
+    end if;
+    return old;
+  end if;
+  if new.dependent_id = new.dependency_id then
+    raise exception 'A task cannot depend on itself' using errcode = 'FL107';
+  end if;
+  if exists (select 1 from app_public.tasks t join app_public.projects p
+               on p.organization_id = t.organization_id and p.id = t.project_id
+              where t.organization_id = new.organization_id
+                and t.id in (new.dependent_id, new.dependency_id) and p.status = 'archived') then
+    raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102';
+  end if;
+  -- One link per pair, and blocking edges of one organization one at a time.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+    'forgeline.task_dependencies:' || new.organization_id::text, 0));
+  if tg_op = 'INSERT' and exists (
+       select 1 from app_public.task_dependencies d
+        where d.organization_id = new.organization_id
+          and d.dependent_id = new.dependent_id and d.dependency_id = new.dependency_id) then
+    raise exception 'These two tasks are already linked' using errcode = 'FL107',
+      hint = 'Change the existing link''s type instead.';
+  end if;
+  if new.type <> 'blocks' or (tg_op = 'UPDATE' and old.type = 'blocks') then
+    return new;
+  end if;
+
+  -- Edges are walked from a task to what blocks it (dependent → dependency);
+  -- `union` visits each task once, and exists() stops at the first hit.
+  if not exists (
+    with recursive reach (task_id) as (
+      select new.dependency_id
+      union
+      select d.dependency_id
+        from reach r
+        join app_public.task_dependencies d
+          on d.organization_id = new.organization_id and d.dependent_id = r.task_id and d.type = 'blocks'
+    )
+    select 1 from reach r where r.task_id = new.dependent_id) then
+    return new;
+  end if;
+
+  -- A cycle: find one, for the error. Record how each task was first reached
+  -- (breadth first), then walk back from the dependent to the dependency.
+  with recursive reach (task_id, came_from) as (
+    select new.dependency_id, null::uuid
+    union
+    select d.dependency_id, r.task_id
+      from reach r
+      join app_public.task_dependencies d
+        on d.organization_id = new.organization_id and d.dependent_id = r.task_id and d.type = 'blocks'
+  )
+  select pg_catalog.array_agg(r.task_id), pg_catalog.array_agg(r.came_from) into v_nodes, v_from from reach r;
+  v_cur := new.dependent_id;
+  v_path := array[v_cur];
+  while v_cur <> new.dependency_id and pg_catalog.cardinality(v_path) <= pg_catalog.cardinality(v_nodes) loop
+    v_cur := v_from[pg_catalog.array_position(v_nodes, v_cur)];
+    v_path := v_cur || v_path;
+  end loop;
+  -- The cycle reads: dependent waits for dependency waits for … waits for dependent.
+  select pg_catalog.string_agg(coalesce(p.key || '-' || t.number, x.id::text), ' → ' order by x.ord)
+    into v_names
+    from pg_catalog.unnest(new.dependent_id || v_path) with ordinality x(id, ord)
+    left join app_public.tasks t on t.organization_id = new.organization_id and t.id = x.id
+    left join app_public.projects p on p.organization_id = t.organization_id and p.id = t.project_id;
+  raise exception 'This dependency would close a cycle of blocking tasks'
+    using errcode = 'FL106', detail = v_names,
+          hint = 'Remove one of the dependencies in the cycle first.';
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_task_dependencies__validate(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_task_dependencies__validate() IS 'Trigger function: refuses self-dependencies (FL107), edges into archived projects (FL102) and blocking cycles (FL106, the cycle in the detail).';
+
+--
+-- Name: tg_tasks__hierarchy(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tasks__hierarchy() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: the closure table has no write grant; these triggers are its only writers.
+declare
+  v_move record;
+begin
+  if tg_op = 'INSERT' then
+    insert into app_public.task_hierarchy_paths (organization_id, ancestor_id, descendant_id, depth)
+    with recursive up (organization_id, descendant_id, ancestor_id, depth) as (
+      select n.organization_id, n.id, n.id, 0 from new_rows n
+      union all
+      select up.organization_id, up.descendant_id, n.parent_id, up.depth + 1
+        from up
+        join new_rows n on n.organization_id = up.organization_id and n.id = up.ancestor_id
+       where n.parent_id is not null
+         and exists (select 1 from new_rows p where p.organization_id = n.organization_id and p.id = n.parent_id)
+    )
+    select up.organization_id, up.ancestor_id, up.descendant_id, up.depth from up
+    union all
+    select up.organization_id, p.ancestor_id, up.descendant_id, up.depth + 1 + p.depth
+      from up
+      join new_rows top on top.organization_id = up.organization_id and top.id = up.ancestor_id
+      join app_public.task_hierarchy_paths p
+        on p.organization_id = top.organization_id and p.descendant_id = top.parent_id
+     where top.parent_id is not null
+       and not exists (select 1 from new_rows x where x.organization_id = top.organization_id and x.id = top.parent_id);
+  elsif tg_op = 'UPDATE' then
+    for v_move in
+      select n.organization_id, n.id, n.parent_id
+        from new_rows n
+        join old_rows o on o.organization_id = n.organization_id and o.id = n.id
+       where n.parent_id is distinct from o.parent_id
+    loop
+      if v_move.parent_id is not null and exists (
+           select 1 from app_public.task_hierarchy_paths s
+            where s.organization_id = v_move.organization_id
+              and s.ancestor_id = v_move.id and s.descendant_id = v_move.parent_id) then
+        raise exception 'A task cannot move under one of its own subtasks'
+          using errcode = 'FL104', hint = 'Move the subtask out first, or pick another parent.';
+      end if;
+      -- Cut the subtree from its old ancestors…
+      delete from app_public.task_hierarchy_paths p
+       using app_public.task_hierarchy_paths sub, app_public.task_hierarchy_paths above
+       where sub.organization_id = v_move.organization_id and sub.ancestor_id = v_move.id
+         and above.organization_id = v_move.organization_id and above.descendant_id = v_move.id
+         and above.ancestor_id <> v_move.id
+         and p.organization_id = v_move.organization_id
+         and p.ancestor_id = above.ancestor_id and p.descendant_id = sub.descendant_id;
+      -- …and graft it under the new parent's.
+      if v_move.parent_id is not null then
+        insert into app_public.task_hierarchy_paths (organization_id, ancestor_id, descendant_id, depth)
+        select v_move.organization_id, above.ancestor_id, sub.descendant_id, above.depth + 1 + sub.depth
+          from app_public.task_hierarchy_paths above
+          cross join app_public.task_hierarchy_paths sub
+         where above.organization_id = v_move.organization_id and above.descendant_id = v_move.parent_id
+           and sub.organization_id = v_move.organization_id and sub.ancestor_id = v_move.id;
+      end if;
+    end loop;
+  else
+    delete from app_public.task_hierarchy_paths p
+     using old_rows o
+     where p.organization_id = o.organization_id and p.descendant_id = o.id;
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_tasks__hierarchy(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tasks__hierarchy() IS 'Trigger function: keeps app_public.task_hierarchy_paths the closure of tasks.parent_id on insert, move and delete.';
+
+--
+-- Name: tg_tasks__number(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tasks__number() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: next_task_number is outside the visitor's update grant; this is its only writer.
+begin
+  update app_public.projects p
+     set next_task_number = p.next_task_number + 1
+   where p.organization_id = new.organization_id and p.id = new.project_id
+     and new.organization_id = app_public.current_org_id()
+  returning p.next_task_number - 1 into new.number;
+  if new.number is null then
+    raise exception 'No such project in this organization' using errcode = 'FL003';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_tasks__number(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tasks__number() IS 'Trigger function: numbers a new task within its project (never reused, safe under concurrent inserts).';
+
+--
+-- Name: tg_tasks__status_history(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tasks__status_history() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: the visitor has no write grant on the history; this is its only writer.
+declare
+  v_parents uuid[];
+  v_user uuid := app_public.current_user_id();
+  v_actor text := coalesce(nullif(pg_catalog.current_setting('forgeline.actor', true), ''),
+                           case when app_public.current_user_id() is not null then 'user' else 'system' end);
+begin
+  if tg_op = 'INSERT' then
+    insert into app_public.task_status_changes
+      (organization_id, task_id, from_status, to_status, changed_by, actor)
+    select n.organization_id, n.id, null, n.status, v_user, v_actor from new_rows n;
+    return null;
+  end if;
+
+  insert into app_public.task_status_changes
+    (organization_id, task_id, from_status, to_status, changed_by, actor)
+  select n.organization_id, n.id, o.status, n.status, v_user, v_actor
+    from new_rows n join old_rows o on o.organization_id = n.organization_id and o.id = n.id
+   where n.status is distinct from o.status;
+
+  -- Parents of tasks that just became done. (A statement trigger fires even for an
+  -- update of no rows, so the update below runs only when there is one: it fires
+  -- this trigger again, and would otherwise never stop.)
+  select pg_catalog.array_agg(distinct n.parent_id) into v_parents
+    from new_rows n join old_rows o on o.organization_id = n.organization_id and o.id = n.id
+   where n.status = 'done' and o.status <> 'done' and n.parent_id is not null;
+  if v_parents is null then
+    return null;
+  end if;
+  update app_public.tasks parent
+     set status = 'done'
+   where parent.organization_id = app_public.current_org_id()
+     and parent.id = any (v_parents)
+     and parent.status not in ('done', 'cancelled')
+     and app_hidden.task_status_allows(parent.status, 'done')
+     and exists (select 1 from app_public.projects p
+                  where p.organization_id = parent.organization_id and p.id = parent.project_id
+                    and p.status = 'active'
+                    and coalesce((p.settings ->> 'auto_complete_parents')::boolean, false))
+     and not exists (select 1 from app_public.tasks child
+                      where child.organization_id = parent.organization_id and child.parent_id = parent.id
+                        and child.status not in ('done', 'cancelled'));
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_tasks__status_history(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tasks__status_history() IS 'Trigger function: records task status changes and completes parents whose children are all finished (if the project says so).';
+
+--
+-- Name: tg_tasks__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tasks__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_row app_public.tasks := case when tg_op = 'DELETE' then old else new end;
+  v_status app_public.project_status;
+begin
+  select p.status into v_status from app_public.projects p
+   where p.organization_id = v_row.organization_id and p.id = v_row.project_id;
+  -- Not found: the project is being deleted (a cascade) or does not exist (the
+  -- foreign key refuses that). Either way there is nothing archived to protect.
+  if v_status = 'archived' then
+    raise exception 'The project is archived: its tasks are read-only'
+      using errcode = 'FL102', hint = 'Unarchive the project (updateProject status: ACTIVE) first.';
+  end if;
+  if tg_op = 'DELETE' then
+    return old;
+  end if;
+
+  if tg_op = 'INSERT' or new.title is distinct from old.title then
+    new.title := pg_catalog.btrim(coalesce(new.title, ''));
+    if pg_catalog.length(new.title) not between 1 and 500 then
+      raise exception 'A task needs a title of 1 to 500 characters (this one has %)',
+        pg_catalog.length(new.title) using errcode = 'FL005';
+    end if;
+  end if;
+
+  if tg_op = 'UPDATE' and new.project_id is distinct from old.project_id then
+    raise exception 'A task cannot move to another project' using errcode = 'FL105',
+      hint = 'Create the task in the other project instead.';
+  end if;
+
+  if tg_op = 'INSERT' or new.parent_id is distinct from old.parent_id then
+    if new.parent_id is not null then
+      if new.parent_id = new.id then
+        raise exception 'A task cannot be its own parent' using errcode = 'FL104';
+      end if;
+      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+        'forgeline.task_tree:' || new.organization_id::text || ':' || new.project_id::text, 0));
+      if not exists (select 1 from app_public.tasks p
+                      where p.organization_id = new.organization_id and p.id = new.parent_id
+                        and p.project_id = new.project_id) then
+        raise exception 'The parent task is not in this task''s project' using errcode = 'FL105',
+          hint = 'A parent must be a task of the same project.';
+      end if;
+    end if;
+  end if;
+
+  if new.assignee_id is not null and (tg_op = 'INSERT' or new.assignee_id is distinct from old.assignee_id)
+     and not exists (select 1 from app_public.users u
+                      where u.organization_id = new.organization_id and u.id = new.assignee_id) then
+    raise exception 'The assignee is not a user of this organization' using errcode = 'FL108';
+  end if;
+
+  if tg_op = 'UPDATE' and new.status is distinct from old.status then
+    if not app_hidden.task_status_allows(old.status, new.status) then
+      raise exception 'A task cannot go from % to %', old.status, new.status
+        using errcode = 'FL103',
+              hint = 'Allowed next statuses: ' || coalesce((
+                select pg_catalog.string_agg(s.to_status::text, ', ' order by s.to_status)
+                  from app_public.task_status_transitions s where s.from_status = old.status), 'none');
+    end if;
+  end if;
+  -- completed_at belongs to the database: when the task last became done.
+  if tg_op = 'INSERT' or new.status is distinct from old.status then
+    new.completed_at := case when new.status = 'done' then pg_catalog.now() end;
+  else
+    new.completed_at := old.completed_at;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_tasks__validate(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tasks__validate() IS 'Trigger function: archived projects, titles, status transitions, parents and assignees of tasks (FL005, FL102–FL105, FL108).';
+
+--
 -- Name: tg_users__keep_an_owner(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -1019,6 +1686,244 @@ COMMENT ON FUNCTION app_public.add_user(email text, name text, role app_public.u
 Adds a user to the current organization (admins and owners; only owners add owners).';
 
 --
+-- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_org_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select nullif(pg_catalog.current_setting('jwt.claims.org_id', true), '')::uuid;
+$$;
+
+--
+-- Name: FUNCTION current_org_id(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_org_id() IS 'The organization the current request acts for (the verified token''s `org_id` claim), or null.';
+
+--
+-- Name: current_user_id(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::uuid;
+$$;
+
+--
+-- Name: FUNCTION current_user_id(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_user_id() IS 'The user the current request acts for (the verified token''s `user_id` claim), or null.';
+
+--
+-- Name: tasks; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.tasks (
+    organization_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    project_id uuid NOT NULL,
+    parent_id uuid,
+    number integer NOT NULL,
+    title text NOT NULL,
+    description text,
+    type app_public.task_type DEFAULT 'feature'::app_public.task_type NOT NULL,
+    status app_public.task_status DEFAULT 'backlog'::app_public.task_status NOT NULL,
+    priority smallint DEFAULT 3 NOT NULL,
+    assignee_id uuid,
+    created_by uuid DEFAULT app_public.current_user_id(),
+    estimated_effort numeric(10,2),
+    actual_effort numeric(10,2),
+    due_on date,
+    completed_at timestamp with time zone,
+    external_refs jsonb DEFAULT '{}'::jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    search tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, COALESCE(description, ''::text)), 'B'::"char"))) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tasks_actual_effort_check CHECK ((actual_effort >= (0)::numeric)),
+    CONSTRAINT tasks_description_check CHECK ((length(description) <= 100000)),
+    CONSTRAINT tasks_estimated_effort_check CHECK ((estimated_effort >= (0)::numeric)),
+    CONSTRAINT tasks_external_refs_check CHECK ((jsonb_typeof(external_refs) = 'object'::text)),
+    CONSTRAINT tasks_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT tasks_number_check CHECK ((number > 0)),
+    CONSTRAINT tasks_priority_check CHECK (((priority >= 1) AND (priority <= 5))),
+    CONSTRAINT tasks_title_check CHECK (((length(title) >= 1) AND (length(title) <= 500)))
+);
+ALTER TABLE ONLY app_public.tasks ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE tasks; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.tasks IS 'A unit of work in a project. Tasks nest without limit (`parentId`, `rollup`, `taskDescendants`), block each other (`taskDependencies`), and move through statuses (`taskStatusTransitions`). Members create and edit tasks; admins delete them (with their subtasks).';
+
+--
+-- Name: COLUMN tasks.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.organization_id IS 'The organization the task belongs to.';
+
+--
+-- Name: COLUMN tasks.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.id IS 'The task''s id.';
+
+--
+-- Name: COLUMN tasks.project_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.project_id IS 'The project the task is in; it cannot move to another.';
+
+--
+-- Name: COLUMN tasks.parent_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.parent_id IS 'The task this one is a subtask of (same project). Changing it moves the task with its subtree.';
+
+--
+-- Name: COLUMN tasks.number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.number IS '@behavior +orderBy
+The task''s number in its project (ENG-42 is number 42); never reused.';
+
+--
+-- Name: COLUMN tasks.title; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.title IS '@behavior +orderBy
+What to do, 1 to 500 characters.';
+
+--
+-- Name: COLUMN tasks.description; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.description IS 'More about it (searched with the title).';
+
+--
+-- Name: COLUMN tasks.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.type IS '@behavior +filterBy
+What kind of work it is.';
+
+--
+-- Name: COLUMN tasks.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.status IS '@behavior +filterBy +orderBy
+Where it is; see `taskStatusTransitions` for the allowed changes.';
+
+--
+-- Name: COLUMN tasks.priority; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.priority IS '@behavior +filterBy +orderBy
+1 (most urgent) to 5.';
+
+--
+-- Name: COLUMN tasks.assignee_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.assignee_id IS '@behavior +filterBy
+The user working on it (a user of the organization).';
+
+--
+-- Name: COLUMN tasks.created_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.created_by IS 'The user who created it.';
+
+--
+-- Name: COLUMN tasks.estimated_effort; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.estimated_effort IS 'Estimated effort, in hours.';
+
+--
+-- Name: COLUMN tasks.actual_effort; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.actual_effort IS 'Effort spent so far, in hours.';
+
+--
+-- Name: COLUMN tasks.due_on; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.due_on IS '@behavior +filterBy +orderBy
+When it is due.';
+
+--
+-- Name: COLUMN tasks.completed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.completed_at IS 'When it was last done (set by the database).';
+
+--
+-- Name: COLUMN tasks.external_refs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.external_refs IS 'Ids on outside services, e.g. {"github": {"issue": 12}, "linear": "ENG-7"}.';
+
+--
+-- Name: COLUMN tasks.metadata; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.metadata IS 'Anything else (a JSON object).';
+
+--
+-- Name: COLUMN tasks.search; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.search IS '@behavior -*
+The full-text document (internal).';
+
+--
+-- Name: COLUMN tasks.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.created_at IS '@behavior +orderBy
+When it was created.';
+
+--
+-- Name: COLUMN tasks.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tasks.updated_at IS '@behavior +orderBy
+When it was last changed.';
+
+--
+-- Name: blocked_tasks(uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.blocked_tasks(task_id uuid) RETURNS TABLE(other_open_blockers integer, task app_public.tasks)
+    LANGUAGE sql STABLE
+    AS $$
+  select (select pg_catalog.count(*)::integer
+            from app_public.task_dependencies o
+            join app_public.tasks b on b.organization_id = o.organization_id and b.id = o.dependency_id
+           where o.organization_id = d.organization_id and o.dependent_id = d.dependent_id
+             and o.type = 'blocks' and o.dependency_id <> blocked_tasks.task_id
+             and b.status not in ('done', 'cancelled')) as other_open_blockers,
+         t
+    from app_public.task_dependencies d
+    join app_public.tasks t on t.organization_id = d.organization_id and t.id = d.dependent_id
+   where d.organization_id = app_public.current_org_id()
+     and d.dependency_id = blocked_tasks.task_id and d.type = 'blocks'
+   order by 1, t.priority, t.number;
+$$;
+
+--
+-- Name: FUNCTION blocked_tasks(task_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.blocked_tasks(task_id uuid) IS 'The tasks this one blocks directly, each with the number of other open tasks that still block it (0: finishing this one makes it ready).';
+
+--
 -- Name: change_user_role(uuid, app_public.user_role); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -1101,22 +2006,6 @@ $$;
 
 COMMENT ON FUNCTION app_public.create_organization(name text, slug text, owner_name text, owner_email text) IS '@resultFieldName user
 Creates an organization whose first owner is the caller. Needs a signed-in token, with or without an organization. Returns the owner''s user: mint the next token with its `organizationId` and `rowId`.';
-
---
--- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: -
---
-
-CREATE FUNCTION app_public.current_org_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-  select nullif(pg_catalog.current_setting('jwt.claims.org_id', true), '')::uuid;
-$$;
-
---
--- Name: FUNCTION current_org_id(); Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON FUNCTION app_public.current_org_id() IS 'The organization the current request acts for (the verified token''s `org_id` claim), or null.';
 
 --
 -- Name: organizations; Type: TABLE; Schema: app_public; Owner: -
@@ -1209,22 +2098,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.';
-
---
--- Name: current_user_id(); Type: FUNCTION; Schema: app_public; Owner: -
---
-
-CREATE FUNCTION app_public.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-  select nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::uuid;
-$$;
-
---
--- Name: FUNCTION current_user_id(); Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON FUNCTION app_public.current_user_id() IS 'The user the current request acts for (the verified token''s `user_id` claim), or null.';
 
 --
 -- Name: current_user_role(); Type: FUNCTION; Schema: app_public; Owner: -
@@ -1360,6 +2233,32 @@ $$;
 COMMENT ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) IS 'Whether this feature is on for the current organization.';
 
 --
+-- Name: ready_tasks(uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.ready_tasks(project_id uuid) RETURNS SETOF app_public.tasks
+    LANGUAGE sql STABLE
+    AS $$
+  select t.*
+    from app_public.tasks t
+   where t.organization_id = app_public.current_org_id()
+     and t.project_id = ready_tasks.project_id
+     and t.status in ('backlog', 'todo')
+     and not exists (
+       select 1 from app_public.task_dependencies d
+         join app_public.tasks b on b.organization_id = d.organization_id and b.id = d.dependency_id
+        where d.organization_id = t.organization_id and d.dependent_id = t.id and d.type = 'blocks'
+          and b.status not in ('done', 'cancelled'))
+   order by t.priority, t.number;
+$$;
+
+--
+-- Name: FUNCTION ready_tasks(project_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.ready_tasks(project_id uuid) IS 'Open tasks of the project that are not started and that no open task blocks, most urgent first.';
+
+--
 -- Name: remove_user(uuid); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -1404,6 +2303,47 @@ COMMENT ON FUNCTION app_public.remove_user(user_id uuid) IS '@resultFieldName us
 Removes a user from the current organization (admins and owners, or the user themself). Returns the removed user.';
 
 --
+-- Name: search_tasks(text, uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.search_tasks(query text, project_id uuid DEFAULT NULL::uuid) RETURNS TABLE(rank real, snippet text, task app_public.tasks)
+    LANGUAGE sql STABLE
+    AS $_$
+  with q as (
+    select pg_catalog.websearch_to_tsquery('english', search_tasks.query) as ts,
+           pg_catalog.btrim(search_tasks.query) as text,
+           pg_catalog.upper(pg_catalog.btrim(search_tasks.query)) as ident
+  )
+  -- An identifier beats any text match, and a full-text match (≥ 1) any match on
+  -- trigrams alone (≤ 0.5): close spellings only break ties and find misspellings.
+  select (case when p.key || '-' || t.number = q.ident then 10 else 0 end
+          + case when t.search @@ q.ts then 1 + pg_catalog.ts_rank_cd(t.search, q.ts) else 0 end
+          + 0.5 * greatest(public.similarity(t.title, q.text), public.word_similarity(q.text, t.title)))::real as rank,
+         pg_catalog.ts_headline('english',
+           app_hidden.html_escape(coalesce(nullif(t.description, ''), t.title)), q.ts,
+           'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=1') as snippet,
+         t
+    from q, app_public.tasks t
+    join app_public.projects p on p.organization_id = t.organization_id and p.id = t.project_id
+   where t.organization_id = app_public.current_org_id()
+     and (search_tasks.project_id is null or t.project_id = search_tasks.project_id)
+     and pg_catalog.length(q.text) between 1 and 200
+     and (t.search @@ q.ts
+          or t.title operator(public.%) q.text            -- similar as a whole ("deplyo")
+          or q.text operator(public.<%) t.title           -- like a word of the title ("logn")
+          or (q.ident ~ '^[A-Z][A-Z0-9]{1,9}-[0-9]{1,9}$'
+              and p.key = pg_catalog.split_part(q.ident, '-', 1)
+              and t.number = pg_catalog.split_part(q.ident, '-', 2)::integer))
+   order by 1 desc, t.number desc;
+$_$;
+
+--
+-- Name: FUNCTION search_tasks(query text, project_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.search_tasks(query text, project_id uuid) IS 'Tasks matching a search (words, "phrases", -excluded; misspelt titles; or an identifier like ENG-42), best first, with a highlighted snippet (HTML-escaped text, matches in <mark>).';
+
+--
 -- Name: set_feature_flag(text, boolean); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -1440,6 +2380,283 @@ $$;
 
 COMMENT ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) IS '@resultFieldName featureFlag
 Turns a feature on or off for the current organization (admins and owners); null returns it to the global default.';
+
+--
+-- Name: task_ancestors(uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.task_ancestors(task_id uuid) RETURNS TABLE(depth integer, task app_public.tasks)
+    LANGUAGE sql STABLE
+    AS $$
+  select p.depth, t
+    from app_public.task_hierarchy_paths p
+    join app_public.tasks t on t.organization_id = p.organization_id and t.id = p.ancestor_id
+   where p.organization_id = app_public.current_org_id()
+     and p.descendant_id = task_ancestors.task_id and p.depth > 0
+   order by p.depth;
+$$;
+
+--
+-- Name: FUNCTION task_ancestors(task_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.task_ancestors(task_id uuid) IS 'The task''s ancestors, its parent first, each with its distance (1 = the parent).';
+
+--
+-- Name: task_blockers(uuid, boolean); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.task_blockers(task_id uuid, include_finished boolean DEFAULT false) RETURNS TABLE(distance integer, task app_public.tasks)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_org uuid := app_public.current_org_id();
+  v_seen jsonb := pg_catalog.jsonb_build_object(task_blockers.task_id::text, 0);
+  v_frontier uuid[] := array[task_blockers.task_id];
+  v_distance integer := 0;
+begin
+  while pg_catalog.cardinality(v_frontier) > 0 loop
+    v_distance := v_distance + 1;
+    select coalesce(pg_catalog.array_agg(distinct b.id), '{}') into v_frontier
+      from app_public.task_dependencies d
+      join app_public.tasks b on b.organization_id = d.organization_id and b.id = d.dependency_id
+     where d.organization_id = v_org and d.dependent_id = any (v_frontier) and d.type = 'blocks'
+       and not v_seen ? b.id::text
+       and (task_blockers.include_finished or b.status not in ('done', 'cancelled'));
+    if pg_catalog.cardinality(v_frontier) > 0 then
+      v_seen := v_seen || (select pg_catalog.jsonb_object_agg(x::text, v_distance)
+                             from pg_catalog.unnest(v_frontier) x);
+      return query
+        select v_distance, t from app_public.tasks t
+         where t.organization_id = v_org and t.id = any (v_frontier)
+         order by t.priority, t.number;
+    end if;
+  end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION task_blockers(task_id uuid, include_finished boolean); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.task_blockers(task_id uuid, include_finished boolean) IS 'Every task that blocks this one, directly or through others, with its distance (1 = direct); finished blockers only with `includeFinished`.';
+
+--
+-- Name: task_by_identifier(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.task_by_identifier(identifier text) RETURNS app_public.tasks
+    LANGUAGE sql STABLE
+    AS $_$
+  select t.*
+    from app_public.tasks t
+    join app_public.projects p on p.organization_id = t.organization_id and p.id = t.project_id
+   where t.organization_id = app_public.current_org_id()
+     and pg_catalog.upper(pg_catalog.btrim(task_by_identifier.identifier)) ~ '^[A-Z][A-Z0-9]{1,9}-[0-9]{1,9}$'
+     and p.key = pg_catalog.split_part(pg_catalog.upper(pg_catalog.btrim(task_by_identifier.identifier)), '-', 1)
+     and t.number = pg_catalog.split_part(pg_catalog.btrim(task_by_identifier.identifier), '-', 2)::integer;
+$_$;
+
+--
+-- Name: FUNCTION task_by_identifier(identifier text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.task_by_identifier(identifier text) IS 'The task with this identifier (`ENG-42`, any case), or null.';
+
+--
+-- Name: task_critical_path(uuid, uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.task_critical_path(project_id uuid DEFAULT NULL::uuid, task_id uuid DEFAULT NULL::uuid) RETURNS TABLE("position" integer, effort numeric, total_effort numeric, task app_public.tasks)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_org uuid := app_public.current_org_id();
+  v_project uuid := task_critical_path.project_id;
+  v_scope jsonb;            -- task id → true: the tasks considered (null: the whole project)
+  v_best jsonb := '{}'::jsonb;     -- task id → [longest total ending at it, the task before it]
+  v_level record;
+  v_end uuid;
+  v_chain uuid[] := '{}'::uuid[];
+begin
+  if (task_critical_path.project_id is null) = (task_critical_path.task_id is null) then
+    raise exception 'Give either a project or a task' using errcode = 'FL005';
+  end if;
+  if task_critical_path.task_id is not null then
+    select t.project_id into v_project from app_public.tasks t
+     where t.organization_id = v_org and t.id = task_critical_path.task_id;
+    if v_project is null then
+      raise exception 'No such task in this organization' using errcode = 'FL003';
+    end if;
+    -- The task and the open tasks of its project that block it.
+    select coalesce(pg_catalog.jsonb_object_agg((b.task).id::text, true), '{}')
+           || pg_catalog.jsonb_build_object(task_critical_path.task_id::text, true)
+      into v_scope
+      from app_public.task_blockers(task_critical_path.task_id) b
+     where (b.task).project_id = v_project;
+  end if;
+
+  -- The longest-path recurrence in execution order, one level at a time: a task's
+  -- best total is its effort plus the best total of its blockers in scope, all of
+  -- which are on lower levels and so already known.
+  for v_level in
+    select o.level, pg_catalog.array_agg((o.task).id) as ids,
+           pg_catalog.array_agg(coalesce((o.task).estimated_effort, 0)) as efforts
+      from app_public.task_execution_order(v_project) o
+     where v_scope is null or v_scope ? (o.task).id::text
+     group by o.level
+     order by o.level
+  loop
+    v_best := v_best || coalesce((
+      select pg_catalog.jsonb_object_agg(c.id::text,
+               pg_catalog.jsonb_build_array(c.effort + coalesce(best.total, 0), best.prev))
+        from rows from (pg_catalog.unnest(v_level.ids), pg_catalog.unnest(v_level.efforts)) c(id, effort)
+        left join lateral (
+          select ((v_best -> d.dependency_id::text) ->> 0)::numeric as total, d.dependency_id as prev
+            from app_public.task_dependencies d
+           where d.organization_id = v_org and d.dependent_id = c.id and d.type = 'blocks'
+             and v_best ? d.dependency_id::text
+           order by 1 desc, 2
+           limit 1) best on true), '{}');
+  end loop;
+
+  if task_critical_path.task_id is not null then
+    v_end := case when v_best ? task_critical_path.task_id::text then task_critical_path.task_id end;
+  else
+    select e.key::uuid into v_end from pg_catalog.jsonb_each(v_best) e
+     order by (e.value ->> 0)::numeric desc, e.key limit 1;
+  end if;
+  while v_end is not null loop
+    v_chain := v_end || v_chain;
+    v_end := nullif(v_best -> v_end::text ->> 1, '')::uuid;
+  end loop;
+
+  return query
+    select x.ord::integer, coalesce(t.estimated_effort, 0), ((v_best -> t.id::text) ->> 0)::numeric, t
+      from pg_catalog.unnest(v_chain) with ordinality x(id, ord)
+      join app_public.tasks t on t.organization_id = v_org and t.id = x.id
+     order by x.ord;
+end;
+$$;
+
+--
+-- Name: FUNCTION task_critical_path(project_id uuid, task_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.task_critical_path(project_id uuid, task_id uuid) IS 'The longest chain of open blocking tasks by estimated effort, first task first, with the running total: of a project (`projectId`), or ending at a task (`taskId`).';
+
+--
+-- Name: task_descendants(uuid, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.task_descendants(task_id uuid, max_depth integer DEFAULT NULL::integer) RETURNS TABLE(depth integer, task app_public.tasks)
+    LANGUAGE sql STABLE
+    AS $$
+  select p.depth, t
+    from app_public.task_hierarchy_paths p
+    join app_public.tasks t on t.organization_id = p.organization_id and t.id = p.descendant_id
+   where p.organization_id = app_public.current_org_id()
+     and p.ancestor_id = task_descendants.task_id and p.depth > 0
+     and (task_descendants.max_depth is null or p.depth <= task_descendants.max_depth)
+   order by p.depth, t.number;
+$$;
+
+--
+-- Name: FUNCTION task_descendants(task_id uuid, max_depth integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.task_descendants(task_id uuid, max_depth integer) IS 'The task''s subtree in depth order (1 = its children), down to `maxDepth` levels when given.';
+
+--
+-- Name: task_execution_order(uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.task_execution_order(project_id uuid) RETURNS TABLE(level integer, task app_public.tasks)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_org uuid := app_public.current_org_id();
+  v_placed jsonb := '{}'::jsonb;
+  v_batch uuid[];
+  v_level integer := 0;
+begin
+  loop
+    select pg_catalog.array_agg(t.id) into v_batch
+      from app_public.tasks t
+     where t.organization_id = v_org and t.project_id = task_execution_order.project_id
+       and t.status not in ('done', 'cancelled')
+       and not v_placed ? t.id::text
+       and not exists (
+         select 1 from app_public.task_dependencies d
+           join app_public.tasks b on b.organization_id = d.organization_id and b.id = d.dependency_id
+          where d.organization_id = v_org and d.dependent_id = t.id and d.type = 'blocks'
+            and b.project_id = task_execution_order.project_id
+            and b.status not in ('done', 'cancelled')
+            and not v_placed ? b.id::text);
+    exit when v_batch is null;
+    return query
+      select v_level, t from app_public.tasks t
+       where t.organization_id = v_org and t.id = any (v_batch)
+       order by t.priority, t.number;
+    v_placed := v_placed || (select pg_catalog.jsonb_object_agg(x::text, v_level) from pg_catalog.unnest(v_batch) x);
+    v_level := v_level + 1;
+  end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION task_execution_order(project_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.task_execution_order(project_id uuid) IS 'The project''s open tasks in an order that respects blocking: tasks of one level can run in parallel once the lower levels are done.';
+
+--
+-- Name: tasks_identifier(app_public.tasks); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.tasks_identifier(t app_public.tasks) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  select p.key || '-' || t.number from app_public.projects p
+   where p.organization_id = t.organization_id and p.id = t.project_id;
+$$;
+
+--
+-- Name: FUNCTION tasks_identifier(t app_public.tasks); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.tasks_identifier(t app_public.tasks) IS 'The task''s human identifier: its project''s key and its number, like ENG-42.';
+
+--
+-- Name: tasks_rollup(app_public.tasks); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.tasks_rollup(t app_public.tasks) RETURNS app_public.task_rollup
+    LANGUAGE sql STABLE
+    AS $$
+  select (pg_catalog.count(*) filter (where p.depth = 1))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0 and d.status = 'backlog'))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0 and d.status = 'todo'))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0 and d.status = 'in_progress'))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0 and d.status = 'in_review'))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0 and d.status = 'done'))::integer,
+         (pg_catalog.count(*) filter (where p.depth > 0 and d.status = 'cancelled'))::integer,
+         coalesce(pg_catalog.sum(d.estimated_effort), 0),
+         coalesce(pg_catalog.sum(d.actual_effort), 0)
+    from app_public.task_hierarchy_paths p
+    join app_public.tasks d on d.organization_id = p.organization_id and d.id = p.descendant_id
+   where p.organization_id = t.organization_id and p.ancestor_id = t.id;
+$$;
+
+--
+-- Name: FUNCTION tasks_rollup(t app_public.tasks); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.tasks_rollup(t app_public.tasks) IS 'The task''s subtree at a glance: how many children and descendants, descendants by status, and the effort of the task and everything below it.';
 
 --
 -- Name: audit_events_id_seq; Type: SEQUENCE; Schema: app_private; Owner: -
@@ -1741,6 +2958,435 @@ COMMENT ON COLUMN app_public.organization_feature_flags.created_at IS 'When the 
 COMMENT ON COLUMN app_public.organization_feature_flags.updated_at IS 'When the override last changed.';
 
 --
+-- Name: projects; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.projects (
+    organization_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    key text NOT NULL,
+    name text NOT NULL,
+    description text,
+    status app_public.project_status DEFAULT 'active'::app_public.project_status NOT NULL,
+    settings jsonb DEFAULT '{}'::jsonb NOT NULL,
+    lead_id uuid,
+    next_task_number integer DEFAULT 1 NOT NULL,
+    archived_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT projects_description_check CHECK ((length(description) <= 10000)),
+    CONSTRAINT projects_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT projects_next_task_number_check CHECK ((next_task_number > 0)),
+    CONSTRAINT projects_settings_check CHECK ((jsonb_typeof(settings) = 'object'::text))
+);
+ALTER TABLE ONLY app_public.projects ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE projects; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.projects IS 'A body of work with its own task numbering (`ENG-42`). Admins manage projects; archiving one makes its tasks read-only.';
+
+--
+-- Name: COLUMN projects.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.organization_id IS 'The organization the project belongs to.';
+
+--
+-- Name: COLUMN projects.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.id IS 'The project''s id.';
+
+--
+-- Name: COLUMN projects.key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.key IS '@behavior +orderBy
+Short uppercase key (2–10 letters and digits) that prefixes task identifiers; unique in the organization, fixed once set.';
+
+--
+-- Name: COLUMN projects.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.name IS '@behavior +orderBy +filterBy
+Display name, unique in the organization (case-insensitive).';
+
+--
+-- Name: COLUMN projects.description; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.description IS 'What the project is about.';
+
+--
+-- Name: COLUMN projects.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.status IS '@behavior +filterBy
+`ACTIVE`, or `ARCHIVED` (its tasks are then read-only).';
+
+--
+-- Name: COLUMN projects.settings; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.settings IS 'Project settings (a JSON object). `auto_complete_parents: true` completes a task when all its subtasks are finished.';
+
+--
+-- Name: COLUMN projects.lead_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.lead_id IS 'The user who leads the project.';
+
+--
+-- Name: COLUMN projects.next_task_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.next_task_number IS '@behavior -*
+The number the next task gets (internal).';
+
+--
+-- Name: COLUMN projects.archived_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.archived_at IS 'When the project was archived, while it is.';
+
+--
+-- Name: COLUMN projects.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.created_at IS 'When the project was created.';
+
+--
+-- Name: COLUMN projects.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.projects.updated_at IS 'When the project was last changed.';
+
+--
+-- Name: repositories; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.repositories (
+    organization_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    project_id uuid,
+    provider app_public.repository_provider NOT NULL,
+    full_name text NOT NULL,
+    external_id text,
+    clone_url text NOT NULL,
+    default_branch text DEFAULT 'main'::text NOT NULL,
+    analysis_config jsonb DEFAULT '{}'::jsonb NOT NULL,
+    webhook_config jsonb DEFAULT '{}'::jsonb NOT NULL,
+    last_analyzed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT repositories_external_id_check CHECK (((length(external_id) >= 1) AND (length(external_id) <= 200)))
+);
+ALTER TABLE ONLY app_public.repositories ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE repositories; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.repositories IS 'A code repository the organization works in, optionally part of a project. Admins manage repositories.';
+
+--
+-- Name: COLUMN repositories.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.organization_id IS 'The organization the repository belongs to.';
+
+--
+-- Name: COLUMN repositories.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.id IS 'The repository''s id.';
+
+--
+-- Name: COLUMN repositories.project_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.project_id IS 'The project it belongs to, if any.';
+
+--
+-- Name: COLUMN repositories.provider; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.provider IS 'Where it is hosted.';
+
+--
+-- Name: COLUMN repositories.full_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.full_name IS '@behavior +orderBy +filterBy
+`owner/name`, as the provider spells it.';
+
+--
+-- Name: COLUMN repositories.external_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.external_id IS 'The provider''s own id of the repository; unique per organization and provider.';
+
+--
+-- Name: COLUMN repositories.clone_url; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.clone_url IS 'How to clone it: https://…, git@host:owner/name.git, or for a local repository a path.';
+
+--
+-- Name: COLUMN repositories.default_branch; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.default_branch IS 'The branch work merges into.';
+
+--
+-- Name: COLUMN repositories.analysis_config; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.analysis_config IS 'How to analyse the code (a JSON object).';
+
+--
+-- Name: COLUMN repositories.webhook_config; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.webhook_config IS 'Which events to receive (a JSON object, without secrets: those stay encrypted with the integration).';
+
+--
+-- Name: COLUMN repositories.last_analyzed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.last_analyzed_at IS 'When the code was last analysed (set by the analysis job).';
+
+--
+-- Name: COLUMN repositories.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.created_at IS 'When the repository was added.';
+
+--
+-- Name: COLUMN repositories.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.repositories.updated_at IS 'When the repository was last changed.';
+
+--
+-- Name: task_dependencies; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.task_dependencies (
+    organization_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    dependent_id uuid NOT NULL,
+    dependency_id uuid NOT NULL,
+    type app_public.task_dependency_type DEFAULT 'blocks'::app_public.task_dependency_type NOT NULL,
+    created_by uuid DEFAULT app_public.current_user_id(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT task_dependencies_check CHECK ((dependent_id <> dependency_id))
+);
+ALTER TABLE ONLY app_public.task_dependencies ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE task_dependencies; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.task_dependencies IS 'A link between two tasks of the organization: the dependent waits for the dependency (`BLOCKS`, never in a cycle), or they relate or duplicate. Members add and remove links.';
+
+--
+-- Name: COLUMN task_dependencies.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_dependencies.organization_id IS 'The organization.';
+
+--
+-- Name: COLUMN task_dependencies.dependent_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_dependencies.dependent_id IS 'The task that depends.';
+
+--
+-- Name: COLUMN task_dependencies.dependency_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_dependencies.dependency_id IS 'The task it depends on.';
+
+--
+-- Name: COLUMN task_dependencies.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_dependencies.type IS '@behavior +filterBy
+`BLOCKS`, `RELATES_TO` or `DUPLICATES`.';
+
+--
+-- Name: COLUMN task_dependencies.created_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_dependencies.created_by IS 'The user who added the link.';
+
+--
+-- Name: COLUMN task_dependencies.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_dependencies.created_at IS 'When it was added.';
+
+--
+-- Name: task_hierarchy_paths; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.task_hierarchy_paths (
+    organization_id uuid NOT NULL,
+    ancestor_id uuid NOT NULL,
+    descendant_id uuid NOT NULL,
+    depth integer NOT NULL,
+    CONSTRAINT task_hierarchy_paths_depth_check CHECK ((depth >= 0))
+);
+ALTER TABLE ONLY app_public.task_hierarchy_paths ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE task_hierarchy_paths; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.task_hierarchy_paths IS '@behavior -*
+The closure of the task tree: every ancestor and descendant pair with its distance (each task is its own ancestor at depth 0). Kept by triggers; read through taskAncestors, taskDescendants and rollup.';
+
+--
+-- Name: COLUMN task_hierarchy_paths.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_hierarchy_paths.organization_id IS 'The organization.';
+
+--
+-- Name: COLUMN task_hierarchy_paths.ancestor_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_hierarchy_paths.ancestor_id IS 'The ancestor task.';
+
+--
+-- Name: COLUMN task_hierarchy_paths.descendant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_hierarchy_paths.descendant_id IS 'The descendant task.';
+
+--
+-- Name: COLUMN task_hierarchy_paths.depth; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_hierarchy_paths.depth IS 'How many levels below the ancestor the descendant is.';
+
+--
+-- Name: task_status_changes; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.task_status_changes (
+    organization_id uuid NOT NULL,
+    id bigint NOT NULL,
+    task_id uuid NOT NULL,
+    from_status app_public.task_status,
+    to_status app_public.task_status NOT NULL,
+    changed_by uuid,
+    actor text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+ALTER TABLE ONLY app_public.task_status_changes ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE task_status_changes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.task_status_changes IS '@behavior -insert -update -delete
+Every status a task went through: who changed it, from what, to what, when.';
+
+--
+-- Name: COLUMN task_status_changes.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.organization_id IS 'The organization.';
+
+--
+-- Name: COLUMN task_status_changes.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.id IS 'Orders the changes.';
+
+--
+-- Name: COLUMN task_status_changes.task_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.task_id IS 'The task.';
+
+--
+-- Name: COLUMN task_status_changes.from_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.from_status IS 'The status before (null when the task was created).';
+
+--
+-- Name: COLUMN task_status_changes.to_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.to_status IS 'The status after.';
+
+--
+-- Name: COLUMN task_status_changes.changed_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.changed_by IS 'The user who changed it, when a user did.';
+
+--
+-- Name: COLUMN task_status_changes.actor; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.actor IS 'Who changed it: `user`, or trusted code such as `worker`.';
+
+--
+-- Name: COLUMN task_status_changes.changed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_changes.changed_at IS '@behavior +orderBy
+When.';
+
+--
+-- Name: task_status_changes_id_seq; Type: SEQUENCE; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.task_status_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app_public.task_status_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: task_status_transitions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.task_status_transitions (
+    from_status app_public.task_status NOT NULL,
+    to_status app_public.task_status NOT NULL,
+    CONSTRAINT task_status_transitions_check CHECK ((from_status <> to_status))
+);
+
+--
+-- Name: TABLE task_status_transitions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.task_status_transitions IS '@behavior -insert -update -delete
+The allowed changes of a task''s status.';
+
+--
+-- Name: COLUMN task_status_transitions.from_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_transitions.from_status IS 'The status a task is in.';
+
+--
+-- Name: COLUMN task_status_transitions.to_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.task_status_transitions.to_status IS 'A status it may change to.';
+
+--
 -- Name: maintenance_state maintenance_state_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -1804,6 +3450,83 @@ ALTER TABLE ONLY app_public.organizations
     ADD CONSTRAINT organizations_slug_key UNIQUE (slug);
 
 --
+-- Name: projects projects_organization_id_key_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.projects
+    ADD CONSTRAINT projects_organization_id_key_key UNIQUE (organization_id, key);
+
+--
+-- Name: projects projects_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.projects
+    ADD CONSTRAINT projects_pkey PRIMARY KEY (organization_id, id);
+
+--
+-- Name: repositories repositories_organization_id_provider_external_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.repositories
+    ADD CONSTRAINT repositories_organization_id_provider_external_id_key UNIQUE (organization_id, provider, external_id);
+
+--
+-- Name: repositories repositories_organization_id_provider_full_name_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.repositories
+    ADD CONSTRAINT repositories_organization_id_provider_full_name_key UNIQUE (organization_id, provider, full_name);
+
+--
+-- Name: repositories repositories_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.repositories
+    ADD CONSTRAINT repositories_pkey PRIMARY KEY (organization_id, id);
+
+--
+-- Name: task_dependencies task_dependencies_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_dependencies
+    ADD CONSTRAINT task_dependencies_pkey PRIMARY KEY (organization_id, dependent_id, dependency_id);
+
+--
+-- Name: task_hierarchy_paths task_hierarchy_paths_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_hierarchy_paths
+    ADD CONSTRAINT task_hierarchy_paths_pkey PRIMARY KEY (organization_id, ancestor_id, descendant_id);
+
+--
+-- Name: task_status_changes task_status_changes_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_status_changes
+    ADD CONSTRAINT task_status_changes_pkey PRIMARY KEY (organization_id, id);
+
+--
+-- Name: task_status_transitions task_status_transitions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_status_transitions
+    ADD CONSTRAINT task_status_transitions_pkey PRIMARY KEY (from_status, to_status);
+
+--
+-- Name: tasks tasks_organization_id_project_id_number_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_organization_id_project_id_number_key UNIQUE (organization_id, project_id, number);
+
+--
+-- Name: tasks tasks_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_pkey PRIMARY KEY (organization_id, id);
+
+--
 -- Name: users users_organization_id_email_key; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -1854,6 +3577,96 @@ CREATE INDEX organization_feature_flags_flag_name_idx ON app_public.organization
 CREATE INDEX organization_feature_flags_organization_id_updated_by_idx ON app_public.organization_feature_flags USING btree (organization_id, updated_by);
 
 --
+-- Name: projects_name_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX projects_name_idx ON app_public.projects USING btree (organization_id, lower(name));
+
+--
+-- Name: projects_organization_id_lead_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX projects_organization_id_lead_id_idx ON app_public.projects USING btree (organization_id, lead_id);
+
+--
+-- Name: repositories_organization_id_project_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX repositories_organization_id_project_id_idx ON app_public.repositories USING btree (organization_id, project_id);
+
+--
+-- Name: task_dependencies_organization_id_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX task_dependencies_organization_id_created_by_idx ON app_public.task_dependencies USING btree (organization_id, created_by);
+
+--
+-- Name: task_dependencies_organization_id_dependency_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX task_dependencies_organization_id_dependency_id_idx ON app_public.task_dependencies USING btree (organization_id, dependency_id);
+
+--
+-- Name: task_hierarchy_paths_organization_id_ancestor_id_depth_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX task_hierarchy_paths_organization_id_ancestor_id_depth_idx ON app_public.task_hierarchy_paths USING btree (organization_id, ancestor_id, depth);
+
+--
+-- Name: task_hierarchy_paths_organization_id_descendant_id_depth_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX task_hierarchy_paths_organization_id_descendant_id_depth_idx ON app_public.task_hierarchy_paths USING btree (organization_id, descendant_id, depth);
+
+--
+-- Name: task_status_changes_organization_id_changed_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX task_status_changes_organization_id_changed_by_idx ON app_public.task_status_changes USING btree (organization_id, changed_by);
+
+--
+-- Name: task_status_changes_organization_id_task_id_changed_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX task_status_changes_organization_id_task_id_changed_at_idx ON app_public.task_status_changes USING btree (organization_id, task_id, changed_at);
+
+--
+-- Name: tasks_organization_id_assignee_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tasks_organization_id_assignee_id_idx ON app_public.tasks USING btree (organization_id, assignee_id);
+
+--
+-- Name: tasks_organization_id_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tasks_organization_id_created_by_idx ON app_public.tasks USING btree (organization_id, created_by);
+
+--
+-- Name: tasks_organization_id_parent_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tasks_organization_id_parent_id_idx ON app_public.tasks USING btree (organization_id, parent_id);
+
+--
+-- Name: tasks_project_status_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tasks_project_status_idx ON app_public.tasks USING btree (organization_id, project_id, status, priority);
+
+--
+-- Name: tasks_search_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tasks_search_idx ON app_public.tasks USING gin (search);
+
+--
+-- Name: tasks_title_trgm_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tasks_title_trgm_idx ON app_public.tasks USING gin (title public.gin_trgm_ops);
+
+--
 -- Name: users_external_ids_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -1896,6 +3709,24 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.organizatio
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: projects _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.projects FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: repositories _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.repositories FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: tasks _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.tasks FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: users _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -1920,6 +3751,66 @@ CREATE TRIGGER _200_keep_an_owner_update AFTER UPDATE ON app_public.users REFERE
 CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE OF name, slug, settings ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__validate();
 
 --
+-- Name: projects _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE ON app_public.projects FOR EACH ROW EXECUTE FUNCTION app_private.tg_projects__validate();
+
+--
+-- Name: repositories _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE ON app_public.repositories FOR EACH ROW EXECUTE FUNCTION app_private.tg_repositories__validate();
+
+--
+-- Name: task_dependencies _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate BEFORE INSERT OR DELETE OR UPDATE ON app_public.task_dependencies FOR EACH ROW EXECUTE FUNCTION app_private.tg_task_dependencies__validate();
+
+--
+-- Name: tasks _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate BEFORE INSERT OR DELETE OR UPDATE ON app_public.tasks FOR EACH ROW EXECUTE FUNCTION app_private.tg_tasks__validate();
+
+--
+-- Name: tasks _210_hierarchy_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _210_hierarchy_delete AFTER DELETE ON app_public.tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_tasks__hierarchy();
+
+--
+-- Name: tasks _210_hierarchy_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _210_hierarchy_insert AFTER INSERT ON app_public.tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_tasks__hierarchy();
+
+--
+-- Name: tasks _210_hierarchy_move; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _210_hierarchy_move AFTER UPDATE ON app_public.tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_tasks__hierarchy();
+
+--
+-- Name: tasks _220_status_history_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _220_status_history_insert AFTER INSERT ON app_public.tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_tasks__status_history();
+
+--
+-- Name: tasks _220_status_history_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _220_status_history_update AFTER UPDATE ON app_public.tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_tasks__status_history();
+
+--
+-- Name: tasks _500_number; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_number BEFORE INSERT ON app_public.tasks FOR EACH ROW EXECUTE FUNCTION app_private.tg_tasks__number();
+
+--
 -- Name: organization_feature_flags _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -1930,6 +3821,30 @@ CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organization_feature
 --
 
 CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
+
+--
+-- Name: projects _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.projects REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: repositories _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.repositories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: task_dependencies _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.task_dependencies REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,dependent_id,dependency_id', 'created_at');
+
+--
+-- Name: tasks _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,search');
 
 --
 -- Name: users _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
@@ -1950,6 +3865,30 @@ CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organization_feature
 CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
 
 --
+-- Name: projects _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.projects REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: repositories _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.repositories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: task_dependencies _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.task_dependencies REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,dependent_id,dependency_id', 'created_at');
+
+--
+-- Name: tasks _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,search');
+
+--
 -- Name: users _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -1966,6 +3905,30 @@ CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organization_feature
 --
 
 CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
+
+--
+-- Name: projects _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.projects REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: repositories _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.repositories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
+-- Name: task_dependencies _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.task_dependencies REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,dependent_id,dependency_id', 'created_at');
+
+--
+-- Name: tasks _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,search');
 
 --
 -- Name: users _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
@@ -2000,6 +3963,111 @@ ALTER TABLE ONLY app_public.organization_feature_flags
 
 ALTER TABLE ONLY app_public.organization_feature_flags
     ADD CONSTRAINT organization_feature_flags_organization_id_updated_by_fkey FOREIGN KEY (organization_id, updated_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (updated_by);
+
+--
+-- Name: projects projects_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.projects
+    ADD CONSTRAINT projects_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: projects projects_organization_id_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.projects
+    ADD CONSTRAINT projects_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (lead_id);
+
+--
+-- Name: repositories repositories_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.repositories
+    ADD CONSTRAINT repositories_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: repositories repositories_organization_id_project_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.repositories
+    ADD CONSTRAINT repositories_organization_id_project_id_fkey FOREIGN KEY (organization_id, project_id) REFERENCES app_public.projects(organization_id, id) ON DELETE SET NULL (project_id);
+
+--
+-- Name: task_dependencies task_dependencies_organization_id_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_dependencies
+    ADD CONSTRAINT task_dependencies_organization_id_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (created_by);
+
+--
+-- Name: task_dependencies task_dependencies_organization_id_dependency_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_dependencies
+    ADD CONSTRAINT task_dependencies_organization_id_dependency_id_fkey FOREIGN KEY (organization_id, dependency_id) REFERENCES app_public.tasks(organization_id, id) ON DELETE CASCADE;
+
+--
+-- Name: task_dependencies task_dependencies_organization_id_dependent_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_dependencies
+    ADD CONSTRAINT task_dependencies_organization_id_dependent_id_fkey FOREIGN KEY (organization_id, dependent_id) REFERENCES app_public.tasks(organization_id, id) ON DELETE CASCADE;
+
+--
+-- Name: task_hierarchy_paths task_hierarchy_paths_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_hierarchy_paths
+    ADD CONSTRAINT task_hierarchy_paths_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: task_status_changes task_status_changes_organization_id_changed_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_status_changes
+    ADD CONSTRAINT task_status_changes_organization_id_changed_by_fkey FOREIGN KEY (organization_id, changed_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (changed_by);
+
+--
+-- Name: task_status_changes task_status_changes_organization_id_task_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.task_status_changes
+    ADD CONSTRAINT task_status_changes_organization_id_task_id_fkey FOREIGN KEY (organization_id, task_id) REFERENCES app_public.tasks(organization_id, id) ON DELETE CASCADE;
+
+--
+-- Name: tasks tasks_organization_id_assignee_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_organization_id_assignee_id_fkey FOREIGN KEY (organization_id, assignee_id) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (assignee_id);
+
+--
+-- Name: tasks tasks_organization_id_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_organization_id_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (created_by);
+
+--
+-- Name: tasks tasks_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: tasks tasks_organization_id_parent_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_organization_id_parent_id_fkey FOREIGN KEY (organization_id, parent_id) REFERENCES app_public.tasks(organization_id, id) ON DELETE CASCADE;
+
+--
+-- Name: tasks tasks_organization_id_project_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tasks
+    ADD CONSTRAINT tasks_organization_id_project_id_fkey FOREIGN KEY (organization_id, project_id) REFERENCES app_public.projects(organization_id, id) ON DELETE CASCADE;
 
 --
 -- Name: users users_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -2039,6 +4107,30 @@ ALTER TABLE app_private.rate_limit_buckets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.audit_events ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: projects delete_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_admin ON app_public.projects FOR DELETE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: repositories delete_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_admin ON app_public.repositories FOR DELETE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: tasks delete_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_admin ON app_public.tasks FOR DELETE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: task_dependencies delete_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_member ON app_public.task_dependencies FOR DELETE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'member'::app_public.user_role)));
+
+--
 -- Name: organizations delete_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -2049,6 +4141,30 @@ CREATE POLICY delete_owner ON app_public.organizations FOR DELETE USING (((id = 
 --
 
 ALTER TABLE app_public.feature_flags ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: projects insert_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_admin ON app_public.projects FOR INSERT WITH CHECK (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: repositories insert_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_admin ON app_public.repositories FOR INSERT WITH CHECK (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: task_dependencies insert_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_member ON app_public.task_dependencies FOR INSERT WITH CHECK (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'member'::app_public.user_role)));
+
+--
+-- Name: tasks insert_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_member ON app_public.tasks FOR INSERT WITH CHECK (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'member'::app_public.user_role)));
 
 --
 -- Name: organization_feature_flags; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -2063,6 +4179,18 @@ ALTER TABLE app_public.organization_feature_flags ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.organizations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: projects; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.projects ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: repositories; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.repositories ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: audit_events select_admin; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -2073,6 +4201,12 @@ CREATE POLICY select_admin ON app_public.audit_events FOR SELECT USING (((organi
 --
 
 CREATE POLICY select_all ON app_public.feature_flags FOR SELECT USING (true);
+
+--
+-- Name: task_status_transitions select_all; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_all ON app_public.task_status_transitions FOR SELECT USING (true);
 
 --
 -- Name: organization_feature_flags select_member; Type: POLICY; Schema: app_public; Owner: -
@@ -2087,16 +4221,106 @@ CREATE POLICY select_member ON app_public.organization_feature_flags FOR SELECT 
 CREATE POLICY select_member ON app_public.organizations FOR SELECT USING (((id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
 
 --
+-- Name: projects select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.projects FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: repositories select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.repositories FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: task_dependencies select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.task_dependencies FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: task_hierarchy_paths select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.task_hierarchy_paths FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: task_status_changes select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.task_status_changes FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: tasks select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.tasks FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
 -- Name: users select_member; Type: POLICY; Schema: app_public; Owner: -
 --
 
 CREATE POLICY select_member ON app_public.users FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
 
 --
+-- Name: task_dependencies; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.task_dependencies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_hierarchy_paths; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.task_hierarchy_paths ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_status_changes; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.task_status_changes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_status_transitions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.task_status_transitions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tasks; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.tasks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: projects update_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_admin ON app_public.projects FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: repositories update_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_admin ON app_public.repositories FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
 -- Name: users update_admin; Type: POLICY; Schema: app_public; Owner: -
 --
 
 CREATE POLICY update_admin ON app_public.users FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role) AND ((role <> 'owner'::app_public.user_role) OR (( SELECT app_public.current_user_role() AS current_user_role) = 'owner'::app_public.user_role))));
+
+--
+-- Name: task_dependencies update_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_member ON app_public.task_dependencies FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'member'::app_public.user_role)));
+
+--
+-- Name: tasks update_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_member ON app_public.tasks FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'member'::app_public.user_role)));
 
 --
 -- Name: organizations update_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -2140,6 +4364,20 @@ GRANT USAGE ON SCHEMA app_public TO :DATABASE_VISITOR;
 
 REVOKE ALL ON FUNCTION app_hidden.current_migration() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_migration() TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION html_escape(text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.html_escape(text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.html_escape(text) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_status_allows(from_status app_public.task_status, to_status app_public.task_status); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.task_status_allows(from_status app_public.task_status, to_status app_public.task_status) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.task_status_allows(from_status app_public.task_status, to_status app_public.task_status) TO :DATABASE_VISITOR;
 
 --
 -- Name: FUNCTION act_as_user(sub text, org_id uuid, user_id uuid, request_id text); Type: ACL; Schema: app_private; Owner: -
@@ -2269,6 +4507,48 @@ REVOKE ALL ON FUNCTION app_private.tg_audit_events__append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_organizations__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_projects__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_projects__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_repositories__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_repositories__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_task_dependencies__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_task_dependencies__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tasks__hierarchy(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tasks__hierarchy() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tasks__number(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tasks__number() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tasks__status_history(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tasks__status_history() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tasks__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tasks__validate() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_users__keep_an_owner(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -2306,6 +4586,111 @@ REVOKE ALL ON FUNCTION app_public.add_user(email text, name text, role app_publi
 GRANT ALL ON FUNCTION app_public.add_user(email text, name text, role app_public.user_role) TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_org_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_org_id() TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_user_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_user_id() TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE tasks; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.project_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(project_id) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.parent_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(parent_id),UPDATE(parent_id) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.title; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(title),UPDATE(title) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.description; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.type; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(type),UPDATE(type) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.status; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(status),UPDATE(status) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.priority; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(priority),UPDATE(priority) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.assignee_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(assignee_id),UPDATE(assignee_id) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.estimated_effort; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(estimated_effort),UPDATE(estimated_effort) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.actual_effort; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(actual_effort),UPDATE(actual_effort) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.due_on; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(due_on),UPDATE(due_on) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.external_refs; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(external_refs),UPDATE(external_refs) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN tasks.metadata; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE app_public.tasks TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION blocked_tasks(task_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.blocked_tasks(task_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.blocked_tasks(task_id uuid) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION change_user_role(user_id uuid, role app_public.user_role); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -2318,13 +4703,6 @@ GRANT ALL ON FUNCTION app_public.change_user_role(user_id uuid, role app_public.
 
 REVOKE ALL ON FUNCTION app_public.create_organization(name text, slug text, owner_name text, owner_email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.create_organization(name text, slug text, owner_name text, owner_email text) TO :DATABASE_VISITOR;
-
---
--- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_public.current_org_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.current_org_id() TO :DATABASE_VISITOR;
 
 --
 -- Name: TABLE organizations; Type: ACL; Schema: app_public; Owner: -
@@ -2365,13 +4743,6 @@ REVOKE ALL ON FUNCTION app_public."current_user"() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public."current_user"() TO :DATABASE_VISITOR;
 
 --
--- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_public; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_public.current_user_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.current_user_id() TO :DATABASE_VISITOR;
-
---
 -- Name: FUNCTION current_user_role(); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -2399,6 +4770,13 @@ REVOKE ALL ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_fla
 GRANT ALL ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION ready_tasks(project_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.ready_tasks(project_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.ready_tasks(project_id uuid) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION remove_user(user_id uuid); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -2406,11 +4784,74 @@ REVOKE ALL ON FUNCTION app_public.remove_user(user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.remove_user(user_id uuid) TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION search_tasks(query text, project_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.search_tasks(query text, project_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.search_tasks(query text, project_id uuid) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION set_feature_flag(name text, enabled boolean); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_ancestors(task_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.task_ancestors(task_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.task_ancestors(task_id uuid) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_blockers(task_id uuid, include_finished boolean); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.task_blockers(task_id uuid, include_finished boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.task_blockers(task_id uuid, include_finished boolean) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_by_identifier(identifier text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.task_by_identifier(identifier text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.task_by_identifier(identifier text) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_critical_path(project_id uuid, task_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.task_critical_path(project_id uuid, task_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.task_critical_path(project_id uuid, task_id uuid) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_descendants(task_id uuid, max_depth integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.task_descendants(task_id uuid, max_depth integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.task_descendants(task_id uuid, max_depth integer) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION task_execution_order(project_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.task_execution_order(project_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.task_execution_order(project_id uuid) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION tasks_identifier(t app_public.tasks); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.tasks_identifier(t app_public.tasks) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.tasks_identifier(t app_public.tasks) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION tasks_rollup(t app_public.tasks); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.tasks_rollup(t app_public.tasks) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.tasks_rollup(t app_public.tasks) TO :DATABASE_VISITOR;
 
 --
 -- Name: TABLE audit_events; Type: ACL; Schema: app_public; Owner: -
@@ -2423,6 +4864,150 @@ GRANT SELECT ON TABLE app_public.audit_events TO :DATABASE_VISITOR;
 --
 
 GRANT SELECT ON TABLE app_public.organization_feature_flags TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE projects; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN projects.key; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(key) ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN projects.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN projects.description; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN projects.status; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(status),UPDATE(status) ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN projects.settings; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(settings),UPDATE(settings) ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN projects.lead_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(lead_id),UPDATE(lead_id) ON TABLE app_public.projects TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE repositories; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.project_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(project_id),UPDATE(project_id) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.provider; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(provider) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.full_name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(full_name),UPDATE(full_name) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.external_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(external_id) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.clone_url; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(clone_url),UPDATE(clone_url) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.default_branch; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(default_branch),UPDATE(default_branch) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.analysis_config; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(analysis_config),UPDATE(analysis_config) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN repositories.webhook_config; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(webhook_config),UPDATE(webhook_config) ON TABLE app_public.repositories TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE task_dependencies; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.task_dependencies TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN task_dependencies.dependent_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(dependent_id) ON TABLE app_public.task_dependencies TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN task_dependencies.dependency_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(dependency_id) ON TABLE app_public.task_dependencies TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN task_dependencies.type; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(type),UPDATE(type) ON TABLE app_public.task_dependencies TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE task_hierarchy_paths; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.task_hierarchy_paths TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE task_status_changes; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.task_status_changes TO :DATABASE_VISITOR;
+
+--
+-- Name: SEQUENCE task_status_changes_id_seq; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,USAGE ON SEQUENCE app_public.task_status_changes_id_seq TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE task_status_transitions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.task_status_transitions TO :DATABASE_VISITOR;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR SEQUENCES; Type: DEFAULT ACL; Schema: app_hidden; Owner: -

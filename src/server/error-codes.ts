@@ -90,6 +90,56 @@ export const ERROR_CODES = {
     when: "`updateOrganization` with `settings.rate_limit`: limits that protect the service are set by the operator (`forgeline limits`), never by a tenant",
     action: "Remove `rate_limit` from the settings; ask the operator for a different limit.",
   },
+  FL101: {
+    meaning: "Project key or name already used in this organization",
+    when: "`createProject` or `updateProject` with a key or a name (compared case-insensitively) that another project of the organization has, also when two requests race for it",
+    action: "Choose another key or name.",
+  },
+  FL102: {
+    meaning: "The project is archived: its tasks are read-only",
+    when: "Creating, changing, moving or deleting a task of an archived project, or adding or removing a dependency that touches one",
+    action: "Unarchive the project (`updateProject` with `status: ACTIVE`) first.",
+  },
+  FL103: {
+    meaning: "Status change not allowed",
+    when: "`updateTask` changes `status` along a transition that `taskStatusTransitions` does not list (e.g. BACKLOG to DONE); the hint lists the allowed next statuses",
+    action: "Go through an allowed status first, as the hint says.",
+  },
+  FL104: {
+    meaning: "A task cannot be placed under itself",
+    when: "`updateTask` or `createTask` with a `parentId` that is the task itself or one of its own subtasks (at any depth), also when two moves race to put two tasks under each other",
+    action: "Move the subtask out first, or pick another parent.",
+  },
+  FL105: {
+    meaning: "A task belongs to one project",
+    when: "A `parentId` of another project (or none of this organization), or an attempt to change a task's project",
+    action: "Pick a parent in the same project; create the task in the other project instead.",
+  },
+  FL106: {
+    meaning: "The dependency would close a cycle of blocking tasks",
+    when: "`createTaskDependency` (or changing a link to `BLOCKS`) where the dependency already waits, directly or through others, for the dependent; also when two requests race to add the two halves. `detail` names the cycle by identifiers, like `ENG-2 → ENG-4 → ENG-3 → ENG-2`",
+    action: "Remove one of the dependencies in the cycle first.",
+  },
+  FL107: {
+    meaning: "Invalid dependency",
+    when: "A task made to depend on itself, or a second link between the same two tasks (also under a race)",
+    action: "Link two different tasks once; change the existing link's type instead.",
+  },
+  FL108: {
+    meaning: "The assignee is not a user of this organization",
+    when: "`createTask` or `updateTask` with an `assigneeId` that is no user of the token's organization",
+    action: "Assign a user of the organization (`users` lists them).",
+  },
+  FL109: {
+    meaning: "Secrets do not belong in a repository's webhook_config",
+    when: "`webhookConfig` with a key such as `secret`, `token`, `password` or `api_key`",
+    action: "Leave the secret out: the integration keeps webhook secrets encrypted.",
+  },
+  FL110: {
+    meaning: "The repository is already connected",
+    when: "A repository with the same provider and `externalId` already belongs to the organization, also under a race",
+    action: "Use the existing repository.",
+  },
   FL901: {
     meaning: "Too many aliases in the operation",
     when: "An operation (its fragments included) has more aliased fields than `GRAPHQL_MAX_ALIASES` (default 20; aliases of `__typename` are free). Checked before the operation runs.",

@@ -1,0 +1,134 @@
+/**
+ * The task rules that must hold under concurrent transactions, each tried by
+ * parallel clients on their own connections, committing, many rounds: task
+ * numbers are unique and gap-free under a burst of inserts into one project;
+ * the two halves of a blocking cycle never both go in; two moves that would put
+ * two tasks under each other never both go in, and the closure table stays the
+ * closure of the parent ids.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { asActor, createOrg, useTestDatabase, type OrgFixture } from "../support/db.ts";
+
+const ROUNDS = 10;
+
+describe("task rules under concurrency", () => {
+  const t = useTestDatabase();
+  let org: OrgFixture;
+  let project: string;
+
+  const asMember = <T>(fn: (c: import("pg").ClientBase) => Promise<T>) =>
+    asActor(t, { orgId: org.orgId, userId: org.users.member }, fn, { commit: true });
+
+  const newTask = async (title: string, parentId: string | null = null) =>
+    asMember(async (c) => {
+      const { rows } = await c.query<{ id: string }>(
+        "insert into app_public.tasks (project_id, parent_id, title) values ($1, $2, $3) returning id",
+        [project, parentId, title],
+      );
+      return rows[0]!.id;
+    });
+
+  /**
+   * Runs `first` and `second` as the member in two transactions that truly
+   * overlap: `first` does its statement and stays open while `second` runs its
+   * own (which either finishes or waits on a lock), then `first` commits and
+   * `second` finishes. Without a lock serialising the rule, `second` cannot see
+   * `first`'s change and both would go in.
+   */
+  async function overlapping(first: [string, unknown[]], second: [string, unknown[]]) {
+    const [a, b] = [await t.root.connect(), await t.root.connect()];
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: { code?: string }) => String(e.code),
+      );
+    try {
+      for (const c of [a, b]) {
+        await c.query("begin");
+        await c.query("select app_private.act_as_user('racer', $1, $2)", [
+          org.orgId,
+          org.users.member,
+        ]);
+      }
+      const firstOutcome = await settle(a.query(...first));
+      const pid = (await b.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
+      let secondDone = false;
+      const secondOutcome = settle(b.query(...second)).finally(() => (secondDone = true));
+      for (let i = 0; i < 100 && !secondDone; i++) {
+        const { rows } = await t.root.query<{ w: string | null }>(
+          "select wait_event_type as w from pg_stat_activity where pid = $1",
+          [pid],
+        );
+        if (rows[0]?.w === "Lock") break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await a.query(firstOutcome === "ok" ? "commit" : "rollback");
+      const outcome2 = await secondOutcome;
+      await b.query(outcome2 === "ok" ? "commit" : "rollback");
+      return [firstOutcome, outcome2];
+    } finally {
+      a.release();
+      b.release();
+    }
+  }
+
+  beforeAll(async () => {
+    org = await createOrg(t, "task-races");
+    project = await asActor(
+      t,
+      { orgId: org.orgId, userId: org.users.admin },
+      async (c) =>
+        (
+          await c.query<{ id: string }>(
+            "insert into app_public.projects (key, name) values ('RACE', 'Races') returning id",
+          )
+        ).rows[0]!.id,
+      { commit: true },
+    );
+  });
+
+  it("numbers a burst of parallel inserts into one project 1…N, each once", async () => {
+    // A pool of 4 connections, 20 inserts waiting for them: real overlap.
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => newTask(`Burst ${i}`)));
+    const { rows } = await t.root.query<{ number: number }>(
+      "select number from app_public.tasks where id = any($1) order by number",
+      [ids],
+    );
+    expect(rows.map((r) => r.number)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it("never lets both halves of a blocking cycle in", async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const a = await newTask(`Cycle A ${round}`);
+      const b = await newTask(`Cycle B ${round}`);
+      const link =
+        "insert into app_public.task_dependencies (dependent_id, dependency_id) values ($1, $2)";
+      const outcomes = await overlapping([link, [a, b]], [link, [b, a]]);
+      expect(outcomes, `round ${round}`).toEqual(["ok", "FL106"]);
+    }
+  });
+
+  it("never lets two moves put two tasks under each other", async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const a = await newTask(`Move A ${round}`);
+      const b = await newTask(`Move B ${round}`);
+      const move = "update app_public.tasks set parent_id = $2 where id = $1";
+      const outcomes = await overlapping([move, [a, b]], [move, [b, a]]);
+      expect(outcomes, `round ${round}`).toEqual(["ok", "FL104"]);
+    }
+    // And the closure table is still exactly the closure of the parent ids.
+    const { rows } = await t.root.query<{ missing: number; extra: number }>(
+      `with recursive up (ancestor_id, descendant_id, depth) as (
+         select id, id, 0 from app_public.tasks where organization_id = $1
+         union all
+         select t.parent_id, up.descendant_id, up.depth + 1
+           from up join app_public.tasks t on t.id = up.ancestor_id where t.parent_id is not null),
+       closure as (select ancestor_id, descendant_id, depth from app_public.task_hierarchy_paths
+                    where organization_id = $1)
+       select (select count(*) from (select * from up except select * from closure) x)::int as missing,
+              (select count(*) from (select * from closure except select * from up) x)::int as extra`,
+      [org.orgId],
+    );
+    expect(rows).toEqual([{ missing: 0, extra: 0 }]);
+  });
+});
