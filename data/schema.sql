@@ -2777,8 +2777,8 @@ CREATE VIEW app_private.db_health_check AS
            FROM pg_stat_activity
           WHERE ((pg_stat_activity.datname = current_database()) AND (pg_stat_activity.state <> 'idle'::text) AND ((now() - pg_stat_activity.query_start) > '00:05:00'::interval))) AS long_running_queries,
     ( SELECT count(*) AS count
-           FROM pg_locks
-          WHERE (NOT pg_locks.granted)) AS locks_waiting,
+           FROM pg_stat_activity
+          WHERE ((pg_stat_activity.datname = current_database()) AND (pg_stat_activity.wait_event_type = 'Lock'::text))) AS locks_waiting,
     ( SELECT max(EXTRACT(epoch FROM pg_stat_replication.replay_lag)) AS max
            FROM pg_stat_replication) AS replication_lag_seconds,
     pg_database_size(current_database()) AS database_bytes,
@@ -2788,7 +2788,7 @@ CREATE VIEW app_private.db_health_check AS
 -- Name: VIEW db_health_check; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON VIEW app_private.db_health_check IS 'One row: connections (all, active, limit), queries running over 5 minutes, waiting locks, replication lag in seconds (null without replicas), database size.';
+COMMENT ON VIEW app_private.db_health_check IS 'One row: connections to this database (all, active, the server''s limit), its queries running over 5 minutes, its sessions waiting on a lock, replication lag in seconds (null without replicas), database size.';
 
 --
 -- Name: maintenance_state; Type: TABLE; Schema: app_private; Owner: -

@@ -47,7 +47,8 @@ const corsOrigins = z
   })
   .transform((list): readonly string[] | "*" => (list[0] === "*" ? "*" : list));
 
-const envSchema = z.object({
+/** Every variable the program reads (README.md, "Configuration", lists each one). */
+export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
   AUTH_DATABASE_URL: postgresUrl.optional(),
@@ -185,6 +186,19 @@ export interface ApiSettings {
   /** Persisted operations: a folder of `<id>.graphql`, and whether only they may run. */
   trustedDocuments?: { directory: string; only: boolean };
 }
+
+/** The three database roles of a configured database (DESIGN §2), as setup and migrations take them. */
+export function rolesOf(db: DatabaseConfig): {
+  owner: string;
+  authenticator: string;
+  visitor: string;
+} {
+  return { owner: db.ownerRole, authenticator: db.authenticatorRole, visitor: db.visitorRole };
+}
+
+/** The roles a user holds in an organization, weakest first (the SQL enum app_public.user_role). */
+export const USER_ROLES = ["viewer", "member", "admin", "owner"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
 
 export interface Config {
   env: Env;

@@ -14,7 +14,7 @@
 import { createServer, type Server } from "node:http";
 import { constants } from "node:os";
 import type { Runner } from "graphile-worker";
-import { ConfigError, jwtConfig, loadConfig, type Config } from "./config.ts";
+import { ConfigError, jwtConfig, loadConfig, rolesOf, type Config } from "./config.ts";
 import { resolveDatabase, type ResolvedDatabase } from "./db/resolve.ts";
 import { makePool } from "./db/pools.ts";
 import { describeMigration, latestCommittedHash, migrateDatabase } from "./db/migrate.ts";
@@ -22,7 +22,7 @@ import { logger, setLogLevel } from "./logger.ts";
 import { assertCanListen, listenError, type ListenTarget } from "./preflight.ts";
 import { makeVerifier, type Verifier } from "./server/auth.ts";
 import { startApiServer, type ApiServer } from "./server/http.ts";
-import { registerPool, registerWorkerQueue, sendMetrics } from "./server/metrics.ts";
+import { registerPool, registerWorkerQueue, sendMetrics } from "./metrics.ts";
 import { makeRateLimiter } from "./server/rate-limit.ts";
 import { closeServer, listen } from "./server/listen.ts";
 import { startWorker } from "./worker/runner.ts";
@@ -144,11 +144,7 @@ export async function runForgeline(
       cleanups.push(() => embedded.stop());
     }
     const db = resolved.database;
-    const roles = {
-      owner: db.ownerRole,
-      authenticator: db.authenticatorRole,
-      visitor: db.visitorRole,
-    };
+    const roles = rolesOf(db);
     if (options.migrate) {
       const result = await migrateDatabase({
         ownerUrl: db.ownerUrl,

@@ -4,7 +4,7 @@
  * graphile-worker's schema and our committed migrations as the owner. Without
  * DATABASE_URL it migrates the embedded database. Safe to run twice.
  */
-import { loadConfig } from "../config.ts";
+import { loadConfig, rolesOf } from "../config.ts";
 import { resolveDatabase } from "../db/resolve.ts";
 import { describeMigration, migrateDatabase } from "../db/migrate.ts";
 import { logger, routeConsoleToLogger } from "../logger.ts";
@@ -25,7 +25,7 @@ export async function migrateCommand(): Promise<void> {
       ownerUrl: db.ownerUrl,
       rootUrl: db.rootUrl,
       shadowUrl: db.shadowUrl,
-      roles: { owner: db.ownerRole, authenticator: db.authenticatorRole, visitor: db.visitorRole },
+      roles: rolesOf(db),
     });
     log(describeMigration(result));
   } finally {

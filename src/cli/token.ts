@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { ConfigError, loadConfig } from "../config.ts";
+import { ConfigError, loadConfig, USER_ROLES } from "../config.ts";
 import { mintToken } from "../server/auth.ts";
 import { embeddedSecrets } from "../db/resolve.ts";
 import { logToStderr } from "../logger.ts";
@@ -15,7 +15,7 @@ import { logToStderr } from "../logger.ts";
 const optionsSchema = z.object({
   org: z.uuid({ message: "--org must be a UUID" }).optional(),
   user: z.uuid({ message: "--user must be a UUID" }).optional(),
-  role: z.enum(["owner", "admin", "member", "viewer"]).optional(),
+  role: z.enum(USER_ROLES).optional(),
   sub: z.string().min(1),
   expires: z.string().regex(/^\d+\s*(s|m|h|d)$/, "--expires must look like 15m, 1h or 7d"),
 });

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { ConfigError, type Config, type DatabaseConfig } from "../config.ts";
+import { ConfigError, rolesOf, type Config, type DatabaseConfig } from "../config.ts";
 import { assertCanConnect } from "../preflight.ts";
 import { EmbeddedPostgres } from "./embedded.ts";
 import { databaseNameOf, databaseUrl, setupDatabase } from "./setup.ts";
@@ -92,11 +92,7 @@ export async function resolveDatabase(
       await setupDatabase({
         rootUrl: db.rootUrl!,
         database: databaseNameOf(db.ownerUrl),
-        roles: {
-          owner: db.ownerRole,
-          authenticator: db.authenticatorRole,
-          visitor: db.visitorRole,
-        },
+        roles: rolesOf(db),
         ownerPassword: passwordOf(db.ownerUrl),
         authenticatorPassword: passwordOf(db.authUrl),
       });

@@ -66,6 +66,9 @@ export async function ensureRoles(
   await client.query(`grant ${ident(roles.visitor)} to ${ident(roles.authenticator)}`);
   // Trusted code (worker jobs) runs tenant work with `set local role` to the visitor.
   await client.query(`grant ${ident(roles.visitor)} to ${ident(roles.owner)}`);
+  // The DBA views (app_private.db_health_check) read other sessions' state and wait
+  // events in pg_stat_activity, which PostgreSQL shows only to this built-in role.
+  await client.query(`grant pg_read_all_stats to ${ident(roles.owner)}`);
 }
 
 /** Replaces graphile-migrate placeholders in superuser SQL. */

@@ -18,7 +18,7 @@ import {
   type JWTVerifyGetKey,
 } from "jose";
 import { z } from "zod";
-import type { JwtConfig } from "../config.ts";
+import { USER_ROLES, type JwtConfig } from "../config.ts";
 
 export interface Claims {
   sub: string;
@@ -40,7 +40,7 @@ const claimsSchema = z.object({
   sub: z.string().min(1).max(256),
   org_id: z.uuid().nullish(),
   user_id: z.uuid().nullish(),
-  role: z.enum(["owner", "admin", "member", "viewer"]).nullish(),
+  role: z.enum(USER_ROLES).nullish(),
 });
 
 export type Verifier = (token: string) => Promise<Claims>;

@@ -16,7 +16,7 @@ import { GraphQLError, type GraphQLFormattedError } from "postgraphile/graphql";
 import { isSafeError } from "postgraphile/grafast";
 import { logger } from "../logger.ts";
 import { isRegisteredCode, PASS_THROUGH_SQLSTATES } from "./error-codes.ts";
-import { countGraphqlError } from "./metrics.ts";
+import { countGraphqlError } from "../metrics.ts";
 
 interface PgLikeError {
   code?: unknown;

@@ -26,16 +26,11 @@ import { closeServer, listen } from "./listen.ts";
 import { AuthError, bearerToken, type Verifier } from "./auth.ts";
 import { defaultApiSettings, type ApiSettings } from "../config.ts";
 import { applyCors } from "./cors.ts";
-import {
-  GRAPHQL_PATH,
-  makePreset,
-  requestContexts,
-  requestStore,
-  type RequestContext,
-} from "./preset.ts";
+import { GRAPHQL_PATH, makePreset } from "./preset.ts";
+import { requestContexts, requestStore, type RequestContext } from "./request-context.ts";
 import type { ErrorLogger } from "./errors.ts";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
-import { observeHttpRequest, rateLimitRejections, registerPool, sendMetrics } from "./metrics.ts";
+import { observeHttpRequest, rateLimitRejections, registerPool, sendMetrics } from "../metrics.ts";
 
 export interface ApiServerOptions {
   /** Pool connected as the authenticator role. */

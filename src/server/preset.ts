@@ -9,8 +9,6 @@
  * tokens, aliases, depth, page sizes, cost, introspection) and while it runs
  * (statement timeout, Grafast's planning and execution budgets, answer size).
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-import type { IncomingMessage } from "node:http";
 import type { Pool } from "pg";
 import { defaultApiSettings, type ApiSettings } from "../config.ts";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
@@ -21,8 +19,9 @@ import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
 import { logger as processLogger, type Logger } from "../logger.ts";
 import { makeMaskError, type ErrorLogger } from "./errors.ts";
-import { pgSettingsFor, type Claims } from "./auth.ts";
-import { countGraphqlError, operationLabel } from "./metrics.ts";
+import { pgSettingsFor } from "./auth.ts";
+import { contextOf, requestStore } from "./request-context.ts";
+import { countGraphqlError, operationLabel } from "../metrics.ts";
 import { makeDocumentsPlugin } from "./plugins/documents.ts";
 import { SurfacePlugin } from "./plugins/surface.ts";
 import { makeOperationChecksPlugin } from "./plugins/operation-checks.ts";
@@ -32,29 +31,6 @@ import {
   readTrustedDocuments,
   trustedDocumentsOptions,
 } from "./plugins/trusted-documents.ts";
-
-/** What the HTTP layer knows about one request, attached before GraphQL runs. */
-export interface RequestContext {
-  /** x-request-id: the client's when well-formed, else a fresh uuid. */
-  id: string;
-  /** The process logger with `requestId` bound: every line about the request. */
-  log: Logger;
-  /** Verified token claims; absent for an anonymous request. */
-  claims?: Claims;
-  /** The metrics `operation` label, once known (body, then executed document). */
-  operation?: string;
-  /** grafast.context ran: the request got past parsing and validation. */
-  executed: boolean;
-}
-
-/** Looked up by `grafast.context` through the Node request PostGraphile hands it. */
-export const requestContexts = new WeakMap<IncomingMessage, RequestContext>();
-
-/**
- * The same context for code that is not handed the request (the error masker);
- * src/server/http.ts runs each request's handling inside `requestStore.run`.
- */
-export const requestStore = new AsyncLocalStorage<RequestContext>();
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -68,10 +44,6 @@ export interface PresetOptions {
   logError?: ErrorLogger;
   /** Limits, introspection and error detail; the defaults of config.ts when absent. */
   settings?: ApiSettings;
-}
-
-function contextOf(req: IncomingMessage | undefined): RequestContext | undefined {
-  return req ? requestContexts.get(req) : undefined;
 }
 
 /** `errors` of a grafserv JSON result, however it was serialised. */

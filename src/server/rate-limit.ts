@@ -2,9 +2,10 @@
  * Per-tenant rate limits, shared by every API replica: the state is a token
  * bucket per key in an unlogged PostgreSQL table, taken from by one SQL function
  * (app_private.take_request_tokens) in one round trip. Requests are charged to
- * their organization (a verified token's org_id) or, anonymous, to their client
- * address. An organization's limit is RATE_LIMIT_PER_MINUTE unless its settings
- * carry {"rate_limit": {"requests_per_minute": N}}.
+ * their organization (a verified token's org_id) or, anonymous (or with an
+ * invalid token), to their client address. An organization's limit is
+ * RATE_LIMIT_PER_MINUTE unless the operator set an override with `forgeline
+ * limits` (app_private.organization_limits; a tenant cannot raise its own).
  *
  * Leases: for a key whose limit is high, a process takes a few tokens per call
  * (up to a tenth of a second's worth at the full rate, at most 100) and spends

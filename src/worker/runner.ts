@@ -16,7 +16,7 @@ import {
   type WorkerEvents,
 } from "graphile-worker";
 import { logger } from "../logger.ts";
-import { observeWorker } from "../server/metrics.ts";
+import { observeWorker } from "../metrics.ts";
 import { crontab, taskList } from "./tasks/index.ts";
 
 export interface WorkerOptions {

@@ -13,7 +13,7 @@ import type { Runner } from "graphile-worker";
 import { useTestDatabase, createOrg, type OrgFixture } from "../support/db.ts";
 import { gql, token, useApi, type TestApi } from "../support/api.ts";
 import { makePool } from "../../src/db/pools.ts";
-import { registerPool, registerWorkerQueue } from "../../src/server/metrics.ts";
+import { registerPool, registerWorkerQueue } from "../../src/metrics.ts";
 import { startWorker } from "../../src/worker/runner.ts";
 
 type Labels = Record<string, string>;

@@ -69,4 +69,20 @@ describe("partitions", () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.filter((r) => r.missing.length > 0)).toEqual([]);
   });
+
+  it("keeps audit events in monthly partitions in app_partitions, created ahead", async () => {
+    const { rows } = await t.root.query(
+      `select count(*)::int as n, bool_and(n.nspname = 'app_partitions') as all_hidden, bool_and(c.relrowsecurity) as rls
+           from pg_inherits h join pg_class c on c.oid = h.inhrelid join pg_namespace n on n.oid = c.relnamespace
+          where h.inhparent = 'app_public.audit_events'::regclass`,
+    );
+    expect(rows).toEqual([{ n: 4, all_hidden: true, rls: true }]);
+    expect((await t.root.query("select * from app_private.maintain_partitions()")).rows).toEqual(
+      [],
+    );
+    const counts = await t.root.query(
+      "select partitions, months_ahead from app_private.partition_counts",
+    );
+    expect(counts.rows).toEqual([{ partitions: 4, months_ahead: 3 }]);
+  });
 });

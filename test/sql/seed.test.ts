@@ -1,7 +1,8 @@
 /**
  * `forgeline seed`, run as the real command against this file's database: it
  * creates the demo organization through the business functions (audited, one
- * user per role), prints working tokens, and a second run changes nothing.
+ * user per role) and its demo project, prints working tokens, and a second run
+ * changes nothing.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -33,6 +34,35 @@ describe("forgeline seed", () => {
       },
     );
 
+  /** What the demo project holds, read as the superuser. */
+  const demo = async () =>
+    (
+      await t.root.query<{
+        tasks: number;
+        statuses: string[];
+        depth: number;
+        blocking: number;
+        ready: number;
+      }>(
+        `select (select count(*)::int from app_public.tasks where project_id = p.id) as tasks,
+                (select array_agg(distinct status::text order by status::text)
+                   from app_public.tasks where project_id = p.id) as statuses,
+                (select max(h.depth) from app_public.task_hierarchy_paths h
+                   join app_public.tasks t on t.id = h.descendant_id where t.project_id = p.id) as depth,
+                (select count(*)::int from app_public.task_dependencies d
+                   join app_public.tasks t on t.id = d.dependent_id
+                  where t.project_id = p.id and d.type = 'blocks') as blocking,
+                (select count(*)::int from app_public.tasks t
+                  where t.project_id = p.id and t.status in ('backlog', 'todo')
+                    and not exists (select 1 from app_public.task_dependencies d
+                                      join app_public.tasks b on b.id = d.dependency_id
+                                     where d.dependent_id = t.id and d.type = 'blocks'
+                                       and b.status not in ('done', 'cancelled'))) as ready
+           from app_public.projects p join app_public.organizations o on o.id = p.organization_id
+          where o.slug = 'seeded' and p.key = 'DEMO'`,
+      )
+    ).rows[0]!;
+
   it("creates a demo organization with one user per role and prints their tokens", async () => {
     const first = await run();
     expect(first.stdout).toMatch(/^Created organization "seeded": [0-9a-f-]{36}$/m);
@@ -58,11 +88,22 @@ describe("forgeline seed", () => {
     const claims = await verify(tokens[0]!);
     expect(claims.orgId).toMatch(/^[0-9a-f-]{36}$/);
 
+    // A demo project: a tree several levels deep, blocking links, every status, ready work.
+    expect(await demo()).toEqual({
+      tasks: 12,
+      statuses: ["backlog", "cancelled", "done", "in_progress", "in_review", "todo"],
+      depth: 3,
+      blocking: 4,
+      ready: 2,
+    });
+    expect(first.stdout).toMatch(/^Demo project DEMO \(tasks DEMO-1 … DEMO-12\): [0-9a-f-]{36}$/m);
+
     const second = await run();
     expect(second.stdout).toMatch(/^Found organization "seeded"/m);
     const again = await t.root.query(
       "select count(*)::int as n from app_public.organizations where slug = 'seeded'",
     );
     expect(again.rows).toEqual([{ n: 1 }]);
+    expect((await demo()).tasks).toBe(12);
   });
 });

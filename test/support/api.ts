@@ -31,7 +31,7 @@ export interface TestApi {
 }
 
 export interface TestApiOptions {
-  /** Charge requests to a rate limit (app_private.charge_request) with these limits. */
+  /** Charge requests to a rate limit (app_private.take_request_tokens) with these limits. */
   rateLimit?: RateLimitOptions;
   /** A limiter of the test's own (instead of `rateLimit`). */
   limiter?: RateLimiter;

@@ -5,7 +5,7 @@
  * answer was already computed, so this protects the network and the client, not
  * the server's memory: the cost limit (cost.ts) is what keeps answers small.
  */
-import { countGraphqlError } from "../metrics.ts";
+import { countGraphqlError } from "../../metrics.ts";
 
 export function makeResponseSizePlugin(
   maxBytes: number,

@@ -1,11 +1,10 @@
 /*
- * Hardening in SQL: limits are the operator's (a tenant can neither write the
- * override table nor put a limit in its settings), every audit partition refuses
- * truncate like its parent, and partition maintenance run with a clock creates
- * the month it is given.
+ * Limits are the operator's in SQL: a tenant can neither write the override
+ * table nor put a limit in its settings (FL011); the operator's override is
+ * what the rate limit reads.
  */
 begin;
-select plan(9);
+select plan(6);
 
 select tests.create_org('tyrell') as tyrell \gset
 
@@ -30,19 +29,6 @@ select is(
 select is(
   (select lim from app_private.take_request_tokens(tests.org_id('tyrell'), 'org:tap', 1000, 10, 1)), 50,
   'the rate limit reads the operator''s override');
-
--- Partitions: every one refuses truncate, including those made later.
-select throws_ok(
-  format('truncate app_partitions.audit_events_p%s', to_char(now() at time zone 'UTC', 'YYYYMM')),
-  'FL009', null, 'truncating this month''s audit partition is refused');
-select set_eq(
-  $$select app_private.maintain_partitions('2040-02-10 00:00:00+00')$$,
-  $$values ('created app_partitions.audit_events_p204002'), ('created app_partitions.audit_events_p204003'),
-           ('created app_partitions.audit_events_p204004'), ('created app_partitions.audit_events_p204005')$$,
-  'partition maintenance at a given clock creates that month and the months ahead');
-select throws_ok(
-  'truncate app_partitions.audit_events_p204002',
-  'FL009', null, 'a partition made by maintenance refuses truncate too');
 
 select * from finish();
 rollback;

@@ -22,7 +22,7 @@ import type { ServerResponse } from "node:http";
 import type { Pool } from "pg";
 import type { WorkerEvents } from "graphile-worker";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { logger } from "../logger.ts";
+import { logger } from "./logger.ts";
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "forgeline_" });
