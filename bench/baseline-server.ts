@@ -39,7 +39,7 @@ import {
   AuthError,
   bearerToken,
   makeVerifier,
-  pgSettingsFor,
+  requestPgSettings,
   type Claims,
 } from "../src/server/auth.ts";
 
@@ -72,12 +72,7 @@ const { statementTimeoutMs } = config.api.limits;
 
 /** What the API's grafast.context gives PostGraphile as pgSettings for a request. */
 function apiSettings(claims: Claims | undefined): Record<string, string> {
-  const settings = pgSettingsFor(claims, database.visitorRole);
-  settings.statement_timeout = String(statementTimeoutMs);
-  const requestId = randomUUID();
-  settings["forgeline.request_id"] = requestId;
-  settings.application_name = `forgeline-api:${requestId.slice(0, 40)}`;
-  return settings;
+  return requestPgSettings(claims, database.visitorRole, statementTimeoutMs, randomUUID());
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -150,6 +150,27 @@ export function pgSettingsFor(
   return settings;
 }
 
+/**
+ * Everything the API sets at the start of a request's transaction: the claims
+ * (pgSettingsFor), the transaction's statement_timeout, and with a request id the
+ * setting the audit trigger reads and the application_name pg_stat_activity
+ * shows. All transaction-local, so pooling (PgBouncer too) cannot leak them.
+ */
+export function requestPgSettings(
+  claims: Claims | undefined,
+  visitorRole: string,
+  statementTimeoutMs: number,
+  requestId?: string,
+): Record<string, string> {
+  const settings = pgSettingsFor(claims, visitorRole);
+  settings.statement_timeout = String(statementTimeoutMs);
+  if (requestId !== undefined) {
+    settings["forgeline.request_id"] = requestId;
+    settings.application_name = `forgeline-api:${requestId.slice(0, 40)}`;
+  }
+  return settings;
+}
+
 export interface MintOptions {
   secret: string;
   issuer: string;

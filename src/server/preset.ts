@@ -19,7 +19,7 @@ import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
 import { logger as processLogger, type Logger } from "../logger.ts";
 import { makeMaskError, type ErrorLogger } from "./errors.ts";
-import { pgSettingsFor } from "./auth.ts";
+import { requestPgSettings } from "./auth.ts";
 import { contextOf, requestStore } from "./request-context.ts";
 import { countGraphqlError, operationLabel } from "../metrics.ts";
 import { makeDocumentsPlugin } from "./plugins/documents.ts";
@@ -167,20 +167,19 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       timeouts: { planning: limits.planningTimeoutMs, execution: limits.executionTimeoutMs },
       context(requestContext, args) {
         const rc = contextOf(requestContext.node?.req);
-        const pgSettings = pgSettingsFor(rc?.claims, options.visitorRole);
-        // Transaction-local like every pgSettings entry: a runaway statement is cancelled
-        // (57014, answered as FL907) and the pooled connection keeps its own setting.
-        pgSettings.statement_timeout = String(limits.statementTimeoutMs);
+        // The claims, the statement timeout (a runaway statement is cancelled: 57014,
+        // answered as FL907) and the request id for the audit log and pg_stat_activity.
+        const pgSettings = requestPgSettings(
+          rc?.claims,
+          options.visitorRole,
+          limits.statementTimeoutMs,
+          rc?.id,
+        );
         if (rc) {
           rc.executed = true;
           rc.operation = operationLabel(
             getOperationAST(args.document, args.operationName)?.name?.value,
           );
-          // Read by SQL (the audit trigger) with current_setting('forgeline.request_id', true);
-          // application_name shows the request in pg_stat_activity and the server's logs
-          // (both are transaction-local, so safe behind PgBouncer's transaction pooling).
-          pgSettings["forgeline.request_id"] = rc.id;
-          pgSettings.application_name = `forgeline-api:${rc.id.slice(0, 40)}`;
         }
         return { pgSettings };
       },
