@@ -12,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import pg from "pg";
+import { latestCommittedHash } from "../src/db/migrate.ts";
 import { projectRoot } from "../src/paths.ts";
 import type { Cleanup } from "./cleanup.ts";
 import { cpuBetween, cpuSnapshot } from "./cpu.ts";
@@ -254,9 +255,15 @@ async function measureOnce(
     },
   });
   const unit = scenario.via === "sql" ? "calls/s" : "req/s";
+  const parts = (load.parts ?? []).map(
+    (p) =>
+      `; ${p.kind}: ${p.perSecond} ${unit}, p50 ${p.latencyMs.p50} ms, ` +
+      `p95 ${p.latencyMs.p95} ms, ${p.errors} errors`,
+  );
   run.options.log(
     `${scenario.title}, ${load.connections} conn: ${load.perSecond} ${unit}, ` +
-      `p50 ${load.latencyMs.p50} ms, p95 ${load.latencyMs.p95} ms, ${load.errors} errors`,
+      `p50 ${load.latencyMs.p50} ms, p95 ${load.latencyMs.p95} ms, ${load.errors} errors` +
+      parts.join(""),
   );
 }
 
@@ -273,6 +280,15 @@ async function measureServer(
     fs.mkdirSync(benchDataDir, { recursive: true });
     fs.writeFileSync(planFile, JSON.stringify(baselineRoutes(prepared.sets), null, 2));
     env.BENCH_BASELINE_ROUTES = planFile;
+  }
+  // A server is ready only on a database at the newest committed migration: say why, at once,
+  // when migrations/committed changed after the scratch database was migrated.
+  if (latestCommittedHash() !== prepared.migrationHash) {
+    throw new Error(
+      `migrations/committed changed after the scratch database was migrated (newest hash ` +
+        `${prepared.migrationHash ?? "none"} then, ${latestCommittedHash() ?? "none"} now): ` +
+        `${spec.name} would refuse it (/readyz); run the benchmark again`,
+    );
   }
   options.log(`starting ${spec.name}: ${spec.description}`);
   const child: ChildServer = await startChildServer({
@@ -385,7 +401,11 @@ export async function measure(
   cleanup: Cleanup,
   control: Control,
 ): Promise<Measurement> {
-  const scenarios = prepared.sets.flatMap((s) => s.scenarios);
+  const all = prepared.sets.flatMap((s) => s.scenarios);
+  for (const s of all) {
+    if (s.skipped !== undefined) options.log(`${s.title}: not run: ${s.skipped}`);
+  }
+  const scenarios = all.filter((s) => s.skipped === undefined);
   const run: Run = {
     prepared,
     options,

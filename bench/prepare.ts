@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { mintToken } from "../src/server/auth.ts";
+import { latestCommittedHash } from "../src/db/migrate.ts";
 import { asUser, withTenant } from "../src/db/session.ts";
 import type { ScratchDatabase } from "../src/db/scratch.ts";
 import type { Cleanup } from "./cleanup.ts";
@@ -61,6 +62,8 @@ interface PreparedBase {
   sameAnswerAs?: string;
   ratioTo?: string;
   overheadOver?: string;
+  /** Why it is not run on this dataset (ScenarioBase.skip), if it is not. */
+  skipped?: string;
 }
 
 export interface PreparedHttp extends PreparedBase {
@@ -106,6 +109,11 @@ export interface Prepared {
   monitor: pg.Client;
   facts: { version: string | null; full: string | null };
   busyBeforeLoad: number | null;
+  /**
+   * The newest committed migration's hash when the database was migrated: a
+   * server refuses to be ready (/readyz) once migrations/committed says otherwise.
+   */
+  migrationHash: string | null;
   jwtSecret: string;
   sets: PreparedSet[];
 }
@@ -198,6 +206,23 @@ async function tokenFor(identity: Identity, jwtSecret: string): Promise<string> 
   });
 }
 
+/** `{ skipped: reason }` when the scenario's `skip` gives one for this data. */
+function skipReason(
+  skip: ((data: unknown) => string | undefined) | undefined,
+  data: unknown,
+): { skipped?: string } {
+  const reason = skip?.(data);
+  return reason === undefined ? {} : { skipped: reason };
+}
+
+/** A scenario's check with the set's data bound to it. */
+function bindCheck(
+  check: ((answer: unknown, data: unknown) => void) | undefined,
+  data: unknown,
+): ((answer: unknown) => void) | undefined {
+  return check && ((answer) => check(answer, data));
+}
+
 /** A set's scenarios made concrete for its built data. */
 async function prepareScenarios(
   set: AnySet,
@@ -248,10 +273,11 @@ async function prepareScenarios(
       title: s.title,
       kind: s.kind,
       connections: s.connections ?? defaultConnections,
-      check: s.check,
+      check: bindCheck(s.check, data),
       sameAnswerAs: keyOf(s.sameAnswerAs),
       ratioTo: s.ratioTo,
       overheadOver: s.overheadOver,
+      ...skipReason(s.skip, data),
     };
     switch (s.kind) {
       case "api":
@@ -265,7 +291,7 @@ async function prepareScenarios(
             requests: s.requests.map((r) => ({
               kind: r.kind,
               body: bodyOf(r.body, "{}"),
-              check: r.check,
+              check: bindCheck(r.check, data),
             })),
           }),
           headers: await headersFor(s.identity),
@@ -346,6 +372,7 @@ export async function prepare(
     );
   }
   log(`creating database ${databaseName} (roles + migrations) on ${describeUrl(server.rootUrl)}`);
+  const migrationHash = latestCommittedHash();
   const db = await createBenchDatabase(server.rootUrl, databaseName);
 
   const jwtSecret = randomBytes(32).toString("base64url");
@@ -382,6 +409,7 @@ export async function prepare(
     monitor,
     facts: { version: facts?.version ?? null, full: facts?.full ?? null },
     busyBeforeLoad,
+    migrationHash,
     jwtSecret,
     sets: preparedSets,
   };

@@ -145,6 +145,9 @@ export function report({ started, options, prepared, measurement }: ReportContex
   compareRuns(runs, (key) => scenarios.find((s) => s.key === key));
   const goals = prepared.sets.flatMap((s) => evaluateTargets(s.set.name, s.set.targets, runs));
   const notes: string[] = [];
+  for (const s of scenarios) {
+    if (s.skipped !== undefined) notes.push(`${s.key} (${s.title}) was not run: ${s.skipped}`);
+  }
   for (const [name, server] of Object.entries(servers)) {
     if (server.evidence && server.headersSeen?.length === 0) {
       notes.push(
@@ -179,6 +182,7 @@ export function report({ started, options, prepared, measurement }: ReportContex
       },
       gitCommit: gitCommit(),
       machineBusyBeforeLoad: prepared.busyBeforeLoad,
+      migrationHash: prepared.migrationHash,
       logLevel: process.env.LOG_LEVEL ?? "default",
     },
     sets: prepared.sets.map((s) => ({
@@ -199,10 +203,11 @@ export function report({ started, options, prepared, measurement }: ReportContex
                 : { body: p.body }),
               statements: p.statements,
             }
-          : { runsAs: p.runsAs, statements: p.statements, rollback: p.rollback }),
+          : { runsAs: p.runsAs, statements: p.statements, ...(p.rollback && { rollback: true }) }),
         sameAnswerAs: p.sameAnswerAs,
         ratioTo: p.ratioTo,
         overheadOver: p.overheadOver,
+        ...(p.skipped !== undefined && { skipped: p.skipped }),
       })),
     })),
     servers,

@@ -62,13 +62,13 @@ export interface Statement<D> {
   values?: (data: D) => unknown[];
 }
 
-interface ScenarioBase {
+interface ScenarioBase<D> {
   /** Unique in the set; the report shows `<set>/<id>`. */
   id: string;
   /** One line in the table. */
   title: string;
-  /** Checks one answer (before and after the load); throws with the reason. */
-  check?: (answer: unknown) => void;
+  /** Checks one answer (before and after the load) against the dataset's data; throws with the reason. */
+  check?: (answer: unknown, data: D) => void;
   /** A scenario whose answer must be identical (same rows, same order): a fair comparison. */
   sameAnswerAs?: string;
   /** The scenario whose throughput this one is divided by, at the same concurrency. */
@@ -77,6 +77,12 @@ interface ScenarioBase {
   overheadOver?: string;
   /** Concurrencies to run at; default: the run's `--connections`. */
   connections?: number[];
+  /**
+   * A reason not to run it on this dataset, or undefined to run it (e.g. one
+   * call timed when the dataset was built took minutes): the report says it was
+   * not run, and why, and its targets are "not measured".
+   */
+  skip?: (data: D) => string | undefined;
 }
 
 /** A variant of `forgeline serve`: `env` is added to the environment the harness gives it. */
@@ -109,10 +115,10 @@ export interface RequestStep<D> {
   /** The JSON request body, POSTed. */
   body: string | ((data: D) => string);
   /** Checks this request's answer (before and after the load); throws with the reason. */
-  check?: (answer: unknown) => void;
+  check?: (answer: unknown, data: D) => void;
 }
 
-export interface ApiScenario<D> extends ScenarioBase {
+export interface ApiScenario<D> extends ScenarioBase<D> {
   kind: "api";
   /** An identity of the set (its token is sent), or null: anonymous. */
   identity: string | null;
@@ -133,7 +139,7 @@ export interface ApiScenario<D> extends ScenarioBase {
   requests?: Array<RequestStep<D>>;
 }
 
-export interface RawScenario<D> extends ScenarioBase {
+export interface RawScenario<D> extends ScenarioBase<D> {
   kind: "raw";
   /** A user identity of the set (its token is sent and verified), or null: anonymous. */
   identity: string | null;
@@ -145,7 +151,7 @@ export interface RawScenario<D> extends ScenarioBase {
   answer?: (results: Row[][]) => unknown;
 }
 
-export interface SqlScenario<D> extends ScenarioBase {
+export interface SqlScenario<D> extends ScenarioBase<D> {
   kind: "sql";
   /** An identity of the set (asUser/withTenant on an owner connection), or SUPERUSER. */
   as: string;

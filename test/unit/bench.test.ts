@@ -3,16 +3,29 @@
  * verdicts, set discovery and selection, the checks of a set's declarations,
  * and the grouping of scenarios by server. No load, no database.
  */
+import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { groupsOf } from "../../bench/measure.ts";
-import { concrete, statementName, type PreparedScenario } from "../../bench/prepare.ts";
+import { concrete, sqlCall, statementName, type PreparedScenario } from "../../bench/prepare.ts";
 import { problemsOf, selectSets, setFileNames } from "../../bench/registry.ts";
+import { formatReport } from "../../bench/report.ts";
 import { API_SERVER, defineSet, SUPERUSER } from "../../bench/set.ts";
+import tasksSet, {
+  depthOf,
+  FULL_DATASET,
+  parentNumber,
+  QUICK_DATASET,
+  subtreeSize,
+  TREE_SIZE,
+} from "../../bench/sets/tasks.ts";
 import usersSet from "../../bench/sets/users.ts";
 import {
   compareRuns,
   evaluateTargets,
+  graphqlErrorOf,
   LatencyRecorder,
+  outcomeOf,
+  PartTally,
   percentile,
   type LoadResult,
   type RunRecord,
@@ -210,5 +223,191 @@ describe("statements and servers", () => {
     expect(() => groupsOf([http("a/x", "api"), http("b/y", "api", { X: "1" })])).toThrow(
       /two environments/,
     );
+  });
+});
+
+describe("sequences of requests", () => {
+  it("find a GraphQL answer's error code, and nothing in an answer without errors", () => {
+    expect(graphqlErrorOf('{"data":{"tasks":{"nodes":[]}}}')).toBeNull();
+    // A title that mentions errors is escaped inside a string: not an error.
+    expect(graphqlErrorOf('{"data":{"t":"\\"errors\\": none"}}')).toBeNull();
+    expect(
+      graphqlErrorOf('{"errors":[{"message":"no","extensions":{"code":"FL106"}}],"data":null}'),
+    ).toBe("FL106");
+    expect(graphqlErrorOf('{"errors":[{"message":"no"}]}')).toBe("error");
+    expect(graphqlErrorOf('{"errors":[]}')).toBeNull();
+    expect(graphqlErrorOf('"errors": not json')).toBeNull();
+  });
+
+  it("count a 2xx with GraphQL errors as an error, named by its code", () => {
+    expect(outcomeOf(200, '{"data":{}}')).toEqual({ ok: true, outcome: "200" });
+    expect(outcomeOf(200, '{"errors":[{"extensions":{"code":"FL904"}}]}')).toEqual({
+      ok: false,
+      outcome: "GraphQL FL904",
+    });
+    expect(outcomeOf(503, "busy")).toEqual({ ok: false, outcome: "503" });
+  });
+
+  it("tally each kind of request apart, kinds in their first order", () => {
+    const tally = new PartTally(["read", "read", "read", "create"]);
+    for (let round = 0; round < 10; round++) {
+      tally.record(0, true, "200", 1);
+      tally.record(1, true, "200", 2);
+      tally.record(2, true, "200", 3);
+      tally.record(3, round !== 0, round === 0 ? "GraphQL FL106" : "200", 10);
+    }
+    const [read, create] = tally.results(2);
+    expect(read).toMatchObject({ kind: "read", operations: 30, perSecond: 15, errors: 0 });
+    expect(read!.outcomes).toEqual({ "200": 30 });
+    expect(read!.latencyMs.p50).toBe(2);
+    expect(create).toMatchObject({ kind: "create", operations: 9, perSecond: 4.5, errors: 1 });
+    expect(create!.outcomes).toEqual({ "200": 9, "GraphQL FL106": 1 });
+  });
+
+  it("print each kind under its run", () => {
+    const mix = run("mix", 10, 400, 5);
+    mix.load.parts = [
+      {
+        kind: "read",
+        operations: 3000,
+        perSecond: 300,
+        latencyMs: mix.load.latencyMs,
+        errors: 0,
+        outcomes: {},
+      },
+      {
+        kind: "create",
+        operations: 1000,
+        perSecond: 100,
+        latencyMs: mix.load.latencyMs,
+        errors: 2,
+        outcomes: {},
+      },
+    ];
+    const lines = formatReport([{ set: "s", runs: [mix] }], [], []).split("\n");
+    const at = lines.findIndex((l) => l.startsWith("mix "));
+    expect(lines[at + 1]).toMatch(/^ {2}↳ read +10 +300\.0 +5\.00/);
+    expect(lines[at + 2]).toMatch(/^ {2}↳ create +10 +100\.0 .* 2(?: |$)/);
+  });
+
+  it("are refused with a body as well, empty, without kinds, or compared", () => {
+    const broken = defineSet<null>({
+      name: "broken",
+      description: "",
+      dataset: () => Promise.resolve({ data: null, summary: {} }),
+      identities: {},
+      scenarios: [
+        {
+          kind: "api",
+          id: "both",
+          title: "",
+          identity: null,
+          body: "{}",
+          requests: [{ kind: "r", body: "{}" }],
+        },
+        { kind: "api", id: "empty", title: "", identity: null, requests: [] },
+        {
+          kind: "api",
+          id: "nameless",
+          title: "",
+          identity: null,
+          requests: [{ kind: " ", body: "{}" }],
+        },
+        { kind: "api", id: "single", title: "", identity: null, body: "{}", sameAnswerAs: "empty" },
+      ],
+      targets: [],
+    });
+    const problems = problemsOf(broken).join("\n");
+    expect(problems).toMatch(/"both" has both a body and requests/);
+    expect(problems).toMatch(/"empty" has an empty requests list/);
+    expect(problems).toMatch(/"nameless": every request needs a kind/);
+    expect(problems).toMatch(/"single": sameAnswerAs names a sequence/);
+  });
+});
+
+describe("SQL calls", () => {
+  /** A client that records what it is sent and answers every query with one row. */
+  function recordingClient() {
+    const sent: string[] = [];
+    const client = {
+      query: (q: string | { text: string }) => {
+        sent.push(typeof q === "string" ? q : q.text);
+        return Promise.resolve({ rows: [{ ok: 1 }] });
+      },
+    };
+    return { sent, client: client as unknown as pg.Client };
+  }
+  const statements = concrete([{ text: "insert 1" }, { text: "select 2" }], null);
+  const user = { kind: "user", sub: "s", orgId: "o", userId: "u", role: "member" } as const;
+
+  it("commit by default and roll back when asked, as the superuser", async () => {
+    const commit = recordingClient();
+    await sqlCall(null, statements)(commit.client);
+    expect(commit.sent).toEqual(["begin", "insert 1", "select 2", "commit"]);
+    const rollback = recordingClient();
+    const results = await sqlCall(null, statements, { rollback: true })(rollback.client);
+    expect(rollback.sent).toEqual(["begin", "insert 1", "select 2", "rollback"]);
+    expect(results).toEqual([[{ ok: 1 }], [{ ok: 1 }]]);
+  });
+
+  it("roll back as a user, after the settings asUser makes", async () => {
+    const { sent, client } = recordingClient();
+    await sqlCall(user, statements, { rollback: true })(client);
+    expect(sent[0]).toBe("begin");
+    expect(sent[1]).toMatch(/act_as_user/);
+    expect(sent.slice(2)).toEqual(["insert 1", "select 2", "rollback"]);
+  });
+});
+
+describe("the tasks set", () => {
+  it("is well formed, with a sequence and rolled-back writes", () => {
+    expect(problemsOf(tasksSet, "tasks")).toEqual([]);
+    const mix = tasksSet.scenarios.find((s) => s.id === "graphql-mix");
+    expect(mix?.kind === "api" && mix.requests?.map((r) => r.kind)).toEqual([
+      "read",
+      "read",
+      "read",
+      "create",
+    ]);
+    const writes = tasksSet.scenarios.filter((s) => s.kind === "sql" && s.rollback);
+    expect(writes.map((s) => s.id).sort()).toEqual(
+      ["edge", "edge-back", "edge-bypass", "insert", "insert-bypass", "move", "move-bypass"].sort(),
+    );
+  });
+
+  it("loads the dense critical path only when one call was fast enough", () => {
+    const skip = tasksSet.scenarios.find((s) => s.id === "critical-dense")?.skip;
+    const probe = (ms: number | null) => ({ criticalDenseProbe: { ms, timeoutMs: 20_000 } });
+    expect(skip?.(probe(300))).toBeUndefined();
+    expect(skip?.(probe(null))).toMatch(/over 20 s \(cancelled\)/);
+    expect(skip?.(probe(7_250))).toMatch(/took 7\.3 s/);
+  });
+
+  it("builds heap-shaped trees of at most 12 levels", () => {
+    expect(TREE_SIZE).toBe(2 ** 12 - 1);
+    expect(parentNumber(1)).toBeNull();
+    expect(parentNumber(9)).toBe(4);
+    // A project's second tree starts at 4,096 with its own root.
+    expect(parentNumber(TREE_SIZE + 1)).toBeNull();
+    expect(parentNumber(TREE_SIZE + 3)).toBe(TREE_SIZE + 1);
+    expect(depthOf(1)).toBe(0);
+    expect(depthOf(4)).toBe(2);
+    expect(depthOf(TREE_SIZE)).toBe(11);
+    // The subtree of node 4 (level 3): 10 levels, 1,023 tasks.
+    expect(subtreeSize(4, TREE_SIZE)).toBe(1023);
+    expect(subtreeSize(1, 10)).toBe(10);
+    expect(subtreeSize(2, 10)).toBe(6); // 2, 4, 5, 8, 9, 10
+    expect(subtreeSize(TREE_SIZE + 1, 5000)).toBe(5000 - TREE_SIZE);
+  });
+
+  it("has 100,000 tasks in the big tenant, and the same first projects when quick", () => {
+    const tasks = (size: typeof FULL_DATASET) => size.projects.reduce((a, p) => a + p.tasks, 0);
+    expect(tasks(FULL_DATASET)).toBe(100_000);
+    expect(FULL_DATASET.smallOrganizations * FULL_DATASET.tasksPerSmallOrganization).toBe(100_000);
+    expect(QUICK_DATASET.projects.slice(0, 3)).toEqual(FULL_DATASET.projects.slice(0, 3));
+    expect(FULL_DATASET.projects.slice(0, 2)).toEqual([
+      { tasks: 500, window: 50 },
+      { tasks: 5000, window: 200 },
+    ]);
   });
 });
