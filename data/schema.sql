@@ -80,6 +80,133 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 --
+-- Name: pipeline_branch_stats; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.pipeline_branch_stats AS (
+	branch text,
+	runs integer,
+	successes integer,
+	failures integer,
+	success_rate double precision,
+	p50_run_ms bigint,
+	p95_run_ms bigint,
+	p50_queue_ms bigint,
+	p95_queue_ms bigint
+);
+
+--
+-- Name: TYPE pipeline_branch_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.pipeline_branch_stats IS 'A pipeline''s statistics over a period, for one branch or (branch null) all of them.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.branch; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.branch IS 'The branch, or null for all branches together.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.runs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.runs IS 'Completed executions.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.successes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.successes IS 'Of which concluded `SUCCESS`.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.failures; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.failures IS 'Of which concluded `FAILURE` or `TIMED_OUT`.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.success_rate; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.success_rate IS 'successes / (successes + failures); null when nothing ran to a verdict.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.p50_run_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.p50_run_ms IS 'Median time from start to completion, ms.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.p95_run_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.p95_run_ms IS '95th percentile of the time from start to completion, ms.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.p50_queue_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.p50_queue_ms IS 'Median time from creation to start, ms.';
+
+--
+-- Name: COLUMN pipeline_branch_stats.p95_queue_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_branch_stats.p95_queue_ms IS '95th percentile of the time from creation to start, ms.';
+
+--
+-- Name: pipeline_conclusion; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.pipeline_conclusion AS ENUM (
+    'success',
+    'failure',
+    'cancelled',
+    'skipped',
+    'timed_out',
+    'neutral'
+);
+
+--
+-- Name: TYPE pipeline_conclusion; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.pipeline_conclusion IS 'How a completed execution or step ended.';
+
+--
+-- Name: pipeline_run_status; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.pipeline_run_status AS ENUM (
+    'queued',
+    'waiting',
+    'in_progress',
+    'completed'
+);
+
+--
+-- Name: TYPE pipeline_run_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.pipeline_run_status IS 'Where an execution or step is: `QUEUED` (an execution: for a slot under its pipeline''s concurrency limit; a step: not started), `WAITING` (an execution pending in its concurrency group), `IN_PROGRESS`, `COMPLETED` (see its conclusion).';
+
+--
+-- Name: pipeline_status; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.pipeline_status AS ENUM (
+    'active',
+    'disabled'
+);
+
+--
+-- Name: TYPE pipeline_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.pipeline_status IS 'Active pipelines run; disabled ones start no new runs (queued runs still run).';
+
+--
 -- Name: project_status; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -265,6 +392,25 @@ CREATE TYPE app_public.user_role AS ENUM (
 COMMENT ON TYPE app_public.user_role IS 'A user''s role in an organization, weakest first: viewers read, members write their own work, admins manage users, owners manage the organization.';
 
 --
+-- Name: branch_pattern_regex(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.branch_pattern_regex(pattern text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  select '^' || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+           pg_catalog.regexp_replace(branch_pattern_regex.pattern, '([.()|{}$\\])', '\\\1', 'g'),
+           '**', pg_catalog.chr(1)), '*', '[^/]*'), pg_catalog.chr(1), '.*') || '$';
+$_$;
+
+--
+-- Name: FUNCTION branch_pattern_regex(pattern text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.branch_pattern_regex(pattern text) IS 'A GitHub branch filter pattern (`*`, `**`, `?`, `+`; without its leading `!`) as an anchored regular expression.';
+
+--
 -- Name: current_migration(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -299,6 +445,401 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_hidden.html_escape(text) IS 'Escapes &, < and > for HTML text.';
+
+--
+-- Name: pipeline_accepts(jsonb, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_accepts(trigger_config jsonb, event text, branch text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select (not pipeline_accepts.trigger_config ? 'events'
+          or pipeline_accepts.trigger_config -> 'events' ? pipeline_accepts.event)
+     and (not pipeline_accepts.trigger_config ? 'branches'
+          -- the last pattern that matches decides: `!` excludes, any other includes
+          or coalesce((select b.pattern not like '!%'
+                         from pg_catalog.jsonb_array_elements_text(pipeline_accepts.trigger_config -> 'branches')
+                              with ordinality b(pattern, n)
+                        where pipeline_accepts.branch ~ app_hidden.branch_pattern_regex(pg_catalog.ltrim(b.pattern, '!'))
+                        order by b.n desc
+                        limit 1), false));
+$$;
+
+--
+-- Name: FUNCTION pipeline_accepts(trigger_config jsonb, event text, branch text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_accepts(trigger_config jsonb, event text, branch text) IS 'Whether a trigger_config starts the pipeline for this event on this branch.';
+
+--
+-- Name: pipeline_definition_error(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_definition_error(definition jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_name_re constant text := '^[A-Za-z0-9][A-Za-z0-9 _./:-]{0,99}$';
+  v_steps jsonb;
+  v_step jsonb;
+  v_key text;
+  v_need jsonb;
+  v_i integer;
+  v_j integer;
+  v_names text[] := '{}';
+  v_jobs text[] := '{}';
+  v_rows record;
+  v_remaining jsonb := '{}';  -- name -> needs not yet placed
+  v_ready text[];
+  v_cycle text[];
+  v_cur text;
+begin
+  if definition is null or pg_catalog.jsonb_typeof(definition) <> 'object' then
+    return 'definition: must be a JSON object';
+  end if;
+  for v_key in select k from pg_catalog.jsonb_object_keys(definition) k order by 1 loop
+    if v_key <> all (array['steps', 'timeout_minutes', 'retry', 'deployment', 'env']) then
+      return pg_catalog.format('%s: unknown key (expected steps, timeout_minutes, retry, deployment, env)', v_key);
+    end if;
+  end loop;
+  if definition ? 'timeout_minutes' and not coalesce(
+       pg_catalog.jsonb_typeof(definition -> 'timeout_minutes') = 'number'
+       and (definition ->> 'timeout_minutes') ~ '^[0-9]{1,4}$'
+       and (definition ->> 'timeout_minutes')::integer between 1 and 4320, false) then
+    return 'timeout_minutes: must be a whole number of minutes from 1 to 4320';
+  end if;
+  if definition ? 'retry' then
+    if pg_catalog.jsonb_typeof(definition -> 'retry') <> 'object' then
+      return 'retry: must be an object like {"max_attempts": 2}';
+    end if;
+    for v_key in select k from pg_catalog.jsonb_object_keys(definition -> 'retry') k order by 1 loop
+      if v_key <> 'max_attempts' then
+        return pg_catalog.format('retry.%s: unknown key (expected max_attempts)', v_key);
+      end if;
+    end loop;
+    if not coalesce(pg_catalog.jsonb_typeof(definition -> 'retry' -> 'max_attempts') = 'number'
+                    and (definition -> 'retry' ->> 'max_attempts') ~ '^[0-9]{1,2}$'
+                    and (definition -> 'retry' ->> 'max_attempts')::integer between 1 and 10, false) then
+      return 'retry.max_attempts: must be a whole number from 1 to 10';
+    end if;
+  end if;
+  if definition ? 'deployment' then
+    if pg_catalog.jsonb_typeof(definition -> 'deployment') <> 'object' then
+      return 'deployment: must be an object like {"environment": "production"}';
+    end if;
+    for v_key in select k from pg_catalog.jsonb_object_keys(definition -> 'deployment') k order by 1 loop
+      if v_key <> all (array['environment', 'url']) then
+        return pg_catalog.format('deployment.%s: unknown key (expected environment, url)', v_key);
+      end if;
+    end loop;
+    if not coalesce(pg_catalog.jsonb_typeof(definition -> 'deployment' -> 'environment') = 'string'
+                    and (definition -> 'deployment' ->> 'environment') ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$', false) then
+      return 'deployment.environment: must be a name of 1 to 100 letters, digits, ''_'', ''.'' or ''-''';
+    end if;
+    if definition -> 'deployment' ? 'url' and not coalesce(
+         pg_catalog.jsonb_typeof(definition -> 'deployment' -> 'url') = 'string'
+         and (definition -> 'deployment' ->> 'url') ~ '^https?://[^\s/$.?#][^\s]*$'
+         and pg_catalog.length(definition -> 'deployment' ->> 'url') <= 2048, false) then
+      return 'deployment.url: must be an http(s) URL';
+    end if;
+  end if;
+  if definition ? 'env' and pg_catalog.jsonb_typeof(definition -> 'env') <> 'object' then
+    return 'env: must be an object of variable names to values';
+  end if;
+
+  v_steps := definition -> 'steps';
+  if v_steps is null or pg_catalog.jsonb_typeof(v_steps) <> 'array'
+     or pg_catalog.jsonb_array_length(v_steps) not between 1 and 200 then
+    return 'steps: must be an array of 1 to 200 steps';
+  end if;
+
+  -- Each step on its own; names and jobs collected for the references below.
+  for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
+    v_step := v_steps -> v_i;
+    if pg_catalog.jsonb_typeof(v_step) <> 'object' then
+      return pg_catalog.format('steps[%s]: must be an object with a name', v_i);
+    end if;
+    for v_key in select k from pg_catalog.jsonb_object_keys(v_step) k order by 1 loop
+      if v_key <> all (array['name', 'job', 'needs', 'run', 'uses', 'with', 'env', 'if',
+                             'timeout_minutes', 'retry', 'continue_on_error']) then
+        return pg_catalog.format(
+          'steps[%s].%s: unknown key (expected name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error)',
+          v_i, v_key);
+      end if;
+    end loop;
+    if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'name') = 'string'
+                    and (v_step ->> 'name') ~ v_name_re, false) then
+      return pg_catalog.format(
+        'steps[%s].name: must be 1 to 100 letters, digits, spaces or ''_'', ''.'', ''/'', '':'', ''-'', starting with a letter or digit', v_i);
+    end if;
+    if (v_step ->> 'name') = any (v_names) then
+      return pg_catalog.format('steps[%s].name: duplicate step "%s"', v_i, v_step ->> 'name');
+    end if;
+    v_names := v_names || (v_step ->> 'name');
+    if v_step ? 'job' then
+      if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'job') = 'string'
+                      and (v_step ->> 'job') ~ v_name_re, false) then
+        return pg_catalog.format('steps[%s].job: must be a name like a step''s', v_i);
+      end if;
+      if not (v_step ->> 'job') = any (v_jobs) then
+        v_jobs := v_jobs || (v_step ->> 'job');
+      end if;
+    end if;
+    foreach v_key in array array['run', 'uses', 'if'] loop
+      if v_step ? v_key and not coalesce(pg_catalog.jsonb_typeof(v_step -> v_key) = 'string'
+                                         and pg_catalog.length(v_step ->> v_key) between 1 and 65536, false) then
+        return pg_catalog.format('steps[%s].%s: must be a string of 1 to 65536 characters', v_i, v_key);
+      end if;
+    end loop;
+    foreach v_key in array array['with', 'env'] loop
+      if v_step ? v_key and pg_catalog.jsonb_typeof(v_step -> v_key) <> 'object' then
+        return pg_catalog.format('steps[%s].%s: must be an object', v_i, v_key);
+      end if;
+    end loop;
+    if v_step ? 'timeout_minutes' and not coalesce(
+         pg_catalog.jsonb_typeof(v_step -> 'timeout_minutes') = 'number'
+         and (v_step ->> 'timeout_minutes') ~ '^[0-9]{1,4}$'
+         and (v_step ->> 'timeout_minutes')::integer between 1 and 4320, false) then
+      return pg_catalog.format('steps[%s].timeout_minutes: must be a whole number of minutes from 1 to 4320', v_i);
+    end if;
+    if v_step ? 'retry' then
+      if pg_catalog.jsonb_typeof(v_step -> 'retry') <> 'object' then
+        return pg_catalog.format('steps[%s].retry: must be an object like {"max_attempts": 2}', v_i);
+      end if;
+      for v_key in select k from pg_catalog.jsonb_object_keys(v_step -> 'retry') k order by 1 loop
+        if v_key <> 'max_attempts' then
+          return pg_catalog.format('steps[%s].retry.%s: unknown key (expected max_attempts)', v_i, v_key);
+        end if;
+      end loop;
+      if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'retry' -> 'max_attempts') = 'number'
+                      and (v_step -> 'retry' ->> 'max_attempts') ~ '^[0-9]{1,2}$'
+                      and (v_step -> 'retry' ->> 'max_attempts')::integer between 1 and 10, false) then
+        return pg_catalog.format('steps[%s].retry.max_attempts: must be a whole number from 1 to 10', v_i);
+      end if;
+    end if;
+    if v_step ? 'continue_on_error' and pg_catalog.jsonb_typeof(v_step -> 'continue_on_error') <> 'boolean' then
+      return pg_catalog.format('steps[%s].continue_on_error: must be true or false', v_i);
+    end if;
+    if v_step ? 'needs' and pg_catalog.jsonb_typeof(v_step -> 'needs') <> 'array' then
+      return pg_catalog.format('steps[%s].needs: must be an array of step or job names', v_i);
+    end if;
+  end loop;
+
+  -- A name is a step or a job, never both (a `needs` entry must mean one thing).
+  for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
+    if (v_steps -> v_i ->> 'job') = any (v_names) then
+      return pg_catalog.format('steps[%s].job: "%s" is also the name of a step', v_i, v_steps -> v_i ->> 'job');
+    end if;
+  end loop;
+
+  -- References.
+  for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
+    v_step := v_steps -> v_i;
+    if not v_step ? 'needs' then
+      continue;
+    end if;
+    for v_j in 0 .. pg_catalog.jsonb_array_length(v_step -> 'needs') - 1 loop
+      v_need := v_step -> 'needs' -> v_j;
+      if pg_catalog.jsonb_typeof(v_need) <> 'string' then
+        return pg_catalog.format('steps[%s].needs[%s]: must be a step or job name', v_i, v_j);
+      end if;
+      if v_need #>> '{}' = v_step ->> 'name' or v_need #>> '{}' = v_step ->> 'job' then
+        return pg_catalog.format('steps[%s].needs[%s]: a step cannot need itself or its own job', v_i, v_j);
+      end if;
+      if not (v_need #>> '{}' = any (v_names) or v_need #>> '{}' = any (v_jobs)) then
+        return pg_catalog.format('steps[%s].needs[%s]: unknown step "%s"', v_i, v_j, v_need #>> '{}');
+      end if;
+    end loop;
+  end loop;
+
+  -- Cycles, over the expanded needs (jobs and the implicit order within a job):
+  -- Kahn's algorithm; what cannot be placed lies on or behind a cycle.
+  for v_rows in select d.name, d.needs from app_hidden.pipeline_definition_steps(definition) d loop
+    v_remaining := v_remaining || pg_catalog.jsonb_build_object(v_rows.name, pg_catalog.to_jsonb(v_rows.needs));
+  end loop;
+  loop
+    select pg_catalog.array_agg(r.key) into v_ready
+      from pg_catalog.jsonb_each(v_remaining) r
+     where not exists (select 1 from pg_catalog.jsonb_array_elements_text(r.value) n(need)
+                        where v_remaining ? n.need);
+    exit when v_ready is null;
+    v_remaining := v_remaining - v_ready;
+  end loop;
+  if v_remaining = '{}'::jsonb then
+    return null;
+  end if;
+  -- Walk needs among the remaining steps until a name repeats: that is a cycle.
+  select r.key into v_cur from pg_catalog.jsonb_each(v_remaining) r order by r.key limit 1;
+  v_cycle := array[v_cur];
+  loop
+    select n.need into v_cur
+      from pg_catalog.jsonb_array_elements_text(v_remaining -> v_cur) n(need)
+     where v_remaining ? n.need
+     order by n.need limit 1;
+    exit when v_cur = any (v_cycle);
+    v_cycle := v_cycle || v_cur;
+  end loop;
+  v_cycle := v_cycle[pg_catalog.array_position(v_cycle, v_cur):] || v_cur;
+  select (e.ordinality - 1)::integer into v_i
+    from pg_catalog.jsonb_array_elements(v_steps) with ordinality e
+   where e.value ->> 'name' = v_cycle[1];
+  return pg_catalog.format('steps[%s].needs: cycle %s', v_i, pg_catalog.array_to_string(v_cycle, ' → '));
+end;
+$_$;
+
+--
+-- Name: FUNCTION pipeline_definition_error(definition jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) IS 'The first problem of a pipeline definition as `path: message` (e.g. `steps[2].needs[0]: unknown step "tset"`), or null when it is valid.';
+
+--
+-- Name: pipeline_definition_steps(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) RETURNS TABLE(name text, job text, "position" integer, needs text[], max_attempts integer, timeout_minutes integer, continue_on_error boolean, spec jsonb)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  with s as (
+    select e.value as step, (e.ordinality - 1)::integer as pos,
+           e.value ->> 'name' as name, e.value ->> 'job' as job
+      from pg_catalog.jsonb_array_elements(pipeline_definition_steps.definition -> 'steps')
+           with ordinality e
+  )
+  select s.name, s.job, s.pos,
+         coalesce((
+           select pg_catalog.array_agg(distinct n.need order by n.need)
+             from (
+               -- named steps, and every step of a named job
+               select t.name as need
+                 from pg_catalog.jsonb_array_elements_text(coalesce(s.step -> 'needs', '[]')) w(want)
+                 join s t on t.name = w.want or t.job = w.want
+                where t.name <> s.name
+               union all
+               -- the step before it in its job
+               select (select p.name from s p
+                        where p.job = s.job and p.pos < s.pos order by p.pos desc limit 1)
+             ) n
+            where n.need is not null), '{}'),
+         coalesce((s.step -> 'retry' ->> 'max_attempts')::integer,
+                  (pipeline_definition_steps.definition -> 'retry' ->> 'max_attempts')::integer, 1),
+         coalesce((s.step ->> 'timeout_minutes')::integer, 360),
+         coalesce((s.step ->> 'continue_on_error')::boolean, false),
+         s.step - 'name' - 'job' - 'needs' - 'retry' - 'timeout_minutes' - 'continue_on_error'
+    from s
+   order by s.pos;
+$$;
+
+--
+-- Name: FUNCTION pipeline_definition_steps(definition jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) IS 'The steps of a valid pipeline definition as an execution''s step rows, `needs` expanded to step names (job names and the implicit previous step of a job resolved).';
+
+--
+-- Name: pipeline_need_met(app_public.pipeline_run_status, app_public.pipeline_conclusion, boolean); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select pipeline_need_met.status = 'completed'
+     and (pipeline_need_met.conclusion in ('success', 'neutral')
+          or (pipeline_need_met.continue_on_error and pipeline_need_met.conclusion in ('failure', 'timed_out')));
+$$;
+
+--
+-- Name: FUNCTION pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean) IS 'Whether a step, as it ended, lets the steps that need it run.';
+
+--
+-- Name: pipeline_status_allows(text, app_public.pipeline_run_status, app_public.pipeline_run_status); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select case pipeline_status_allows.kind
+    when 'execution' then (pipeline_status_allows.from_status, pipeline_status_allows.to_status) in (
+      ('queued', 'waiting'), ('queued', 'in_progress'), ('queued', 'completed'),
+      ('waiting', 'queued'), ('waiting', 'in_progress'), ('waiting', 'completed'),
+      ('in_progress', 'completed'))
+    when 'step' then (pipeline_status_allows.from_status, pipeline_status_allows.to_status) in (
+      ('queued', 'in_progress'), ('queued', 'completed'),
+      ('in_progress', 'completed'), ('in_progress', 'queued'))
+    else false
+  end;
+$$;
+
+--
+-- Name: FUNCTION pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status) IS 'Whether an execution or a step may go from one status to another.';
+
+--
+-- Name: pipeline_trigger_config_error(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_trigger_config_error(config jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_key text;
+  v_i integer;
+  v_pattern text;
+begin
+  if config is null or pg_catalog.jsonb_typeof(config) <> 'object' then
+    return 'trigger_config: must be a JSON object';
+  end if;
+  for v_key in select k from pg_catalog.jsonb_object_keys(config) k order by 1 loop
+    if v_key <> all (array['events', 'branches']) then
+      return pg_catalog.format('trigger_config.%s: unknown key (expected events, branches)', v_key);
+    end if;
+    if pg_catalog.jsonb_typeof(config -> v_key) <> 'array' or pg_catalog.jsonb_array_length(config -> v_key) > 100 then
+      return pg_catalog.format('trigger_config.%s: must be an array of at most 100 strings', v_key);
+    end if;
+    for v_i in 0 .. pg_catalog.jsonb_array_length(config -> v_key) - 1 loop
+      if v_key = 'events' and not coalesce(pg_catalog.jsonb_typeof(config -> v_key -> v_i) = 'string'
+                                           and (config -> v_key ->> v_i) ~ '^[a-z][a-z_]{0,49}$', false) then
+        return pg_catalog.format('trigger_config.events[%s]: must be an event name like "push"', v_i);
+      end if;
+      if v_key = 'branches' then
+        if not coalesce(pg_catalog.jsonb_typeof(config -> v_key -> v_i) = 'string'
+                        and (config -> v_key ->> v_i) ~ '^!?[^\s~^:\\[\]!]{1,255}$', false) then
+          return pg_catalog.format('trigger_config.branches[%s]: must be a branch name or pattern like "main", "release-*" or "!wip-*"', v_i);
+        end if;
+        v_pattern := config -> v_key ->> v_i;
+        begin
+          perform '' ~ app_hidden.branch_pattern_regex(pg_catalog.ltrim(v_pattern, '!'));
+        exception when invalid_regular_expression then
+          return pg_catalog.format('trigger_config.branches[%s]: "%s" is not a valid pattern (a "?" or "+" must follow a character)', v_i, v_pattern);
+        end;
+      end if;
+    end loop;
+    if v_key = 'branches' and pg_catalog.jsonb_array_length(config -> 'branches') > 0 and not exists (
+         select 1 from pg_catalog.jsonb_array_elements_text(config -> 'branches') b(pattern)
+          where b.pattern not like '!%') then
+      return 'trigger_config.branches: a "!" pattern needs a pattern without "!" to exclude from';
+    end if;
+  end loop;
+  return null;
+end;
+$_$;
+
+--
+-- Name: FUNCTION pipeline_trigger_config_error(config jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_trigger_config_error(config jsonb) IS 'The first problem of a pipeline''s trigger_config as `path: message`, or null when it is valid.';
 
 --
 -- Name: task_status_allows(app_public.task_status, app_public.task_status); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -373,6 +914,258 @@ $_$;
 
 COMMENT ON FUNCTION app_private.act_for_tenant(org_id uuid, actor text, request_id text) IS 'Trusted code only: act for one organization as the named service (no user), under RLS as the visitor, for the rest of the transaction.';
 
+SET default_tablespace = '';
+
+--
+-- Name: pipeline_executions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.pipeline_executions (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    pipeline_id uuid NOT NULL,
+    repository_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    attempt integer DEFAULT 1 NOT NULL,
+    previous_attempt_id uuid,
+    status app_public.pipeline_run_status DEFAULT 'queued'::app_public.pipeline_run_status NOT NULL,
+    conclusion app_public.pipeline_conclusion,
+    event text NOT NULL,
+    branch text NOT NULL,
+    commit_sha text,
+    pull_request_number integer,
+    actor_id uuid,
+    trigger_metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    concurrency_group text,
+    deployment_environment text,
+    timeout_minutes integer NOT NULL,
+    started_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    timeout_at timestamp with time zone,
+    end_reason text,
+    queued_duration_ms bigint GENERATED ALWAYS AS (((EXTRACT(epoch FROM (started_at - created_at)) * (1000)::numeric))::bigint) STORED,
+    run_duration_ms bigint GENERATED ALWAYS AS (((EXTRACT(epoch FROM (completed_at - started_at)) * (1000)::numeric))::bigint) STORED,
+    CONSTRAINT pipeline_executions_attempt_check CHECK (((attempt >= 1) AND (attempt <= 100))),
+    CONSTRAINT pipeline_executions_branch_check CHECK (((length(branch) >= 1) AND (length(branch) <= 255))),
+    CONSTRAINT pipeline_executions_check CHECK (((status = 'completed'::app_public.pipeline_run_status) = (conclusion IS NOT NULL))),
+    CONSTRAINT pipeline_executions_check1 CHECK (((status = 'completed'::app_public.pipeline_run_status) = (completed_at IS NOT NULL))),
+    CONSTRAINT pipeline_executions_check2 CHECK (((status <> 'in_progress'::app_public.pipeline_run_status) OR (started_at IS NOT NULL))),
+    CONSTRAINT pipeline_executions_check3 CHECK (((started_at >= created_at) AND (completed_at >= COALESCE(started_at, created_at)))),
+    CONSTRAINT pipeline_executions_commit_sha_check CHECK ((commit_sha ~ '^[0-9a-f]{40}([0-9a-f]{24})?$'::text)),
+    CONSTRAINT pipeline_executions_event_check CHECK ((event ~ '^[a-z][a-z_]{0,49}$'::text)),
+    CONSTRAINT pipeline_executions_pull_request_number_check CHECK ((pull_request_number > 0)),
+    CONSTRAINT pipeline_executions_timeout_minutes_check CHECK (((timeout_minutes >= 1) AND (timeout_minutes <= 4320))),
+    CONSTRAINT pipeline_executions_trigger_metadata_check CHECK ((jsonb_typeof(trigger_metadata) = 'object'::text))
+)
+PARTITION BY RANGE (created_at);
+ALTER TABLE ONLY app_public.pipeline_executions ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE pipeline_executions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.pipeline_executions IS '@behavior -insert -update -delete +aggregates
+A run of a pipeline: what triggered it, where it is, how it ended and how long it took. Begun by `startExecution`, re-run as a new attempt by `rerunExecution`; kept for a year.';
+
+--
+-- Name: COLUMN pipeline_executions.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.organization_id IS 'The organization it belongs to.';
+
+--
+-- Name: COLUMN pipeline_executions.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.id IS 'The execution''s id.';
+
+--
+-- Name: COLUMN pipeline_executions.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.created_at IS '@behavior +orderBy +filterBy
+When it was triggered (also its month''s partition).';
+
+--
+-- Name: COLUMN pipeline_executions.pipeline_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.pipeline_id IS '@behavior +filterBy
+The pipeline it runs.';
+
+--
+-- Name: COLUMN pipeline_executions.repository_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.repository_id IS 'The pipeline''s repository (its concurrency groups are the repository''s).';
+
+--
+-- Name: COLUMN pipeline_executions.run_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.run_id IS '@behavior +filterBy
+The run it is an attempt of: the id of its first attempt.';
+
+--
+-- Name: COLUMN pipeline_executions.attempt; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.attempt IS '@behavior +orderBy
+1 for the first run, then one more per re-run.';
+
+--
+-- Name: COLUMN pipeline_executions.previous_attempt_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.previous_attempt_id IS 'The attempt it re-ran (it may be older than the retention of a year).';
+
+--
+-- Name: COLUMN pipeline_executions.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.status IS '@behavior +filterBy
+`QUEUED`, `WAITING`, `IN_PROGRESS` or `COMPLETED`; set by the database.';
+
+--
+-- Name: COLUMN pipeline_executions.conclusion; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.conclusion IS '@behavior +filterBy
+How it ended, once completed.';
+
+--
+-- Name: COLUMN pipeline_executions.event; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.event IS 'What triggered it: `manual`, `push`, `pull_request`, …';
+
+--
+-- Name: COLUMN pipeline_executions.branch; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.branch IS '@behavior +filterBy
+The branch it ran on.';
+
+--
+-- Name: COLUMN pipeline_executions.commit_sha; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.commit_sha IS 'The commit it ran on, if known.';
+
+--
+-- Name: COLUMN pipeline_executions.pull_request_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.pull_request_number IS 'The pull request it ran for, if any.';
+
+--
+-- Name: COLUMN pipeline_executions.actor_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.actor_id IS 'The user who triggered it (kept after the user is removed).';
+
+--
+-- Name: COLUMN pipeline_executions.trigger_metadata; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.trigger_metadata IS 'More about the trigger, as given (e.g. the GitHub delivery and workflow run ids).';
+
+--
+-- Name: COLUMN pipeline_executions.concurrency_group; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.concurrency_group IS 'Its concurrency group, the pipeline''s template filled in.';
+
+--
+-- Name: COLUMN pipeline_executions.deployment_environment; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.deployment_environment IS 'The environment it deploys to, from the definition.';
+
+--
+-- Name: COLUMN pipeline_executions.timeout_minutes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.timeout_minutes IS 'It ends `TIMED_OUT` after running this long.';
+
+--
+-- Name: COLUMN pipeline_executions.started_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.started_at IS 'When it started running; set by the database.';
+
+--
+-- Name: COLUMN pipeline_executions.completed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.completed_at IS 'When it completed; set by the database.';
+
+--
+-- Name: COLUMN pipeline_executions.timeout_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.timeout_at IS 'When it will time out, while it runs.';
+
+--
+-- Name: COLUMN pipeline_executions.end_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.end_reason IS 'Why it ended early, if it did (cancelled, superseded, timed out).';
+
+--
+-- Name: COLUMN pipeline_executions.queued_duration_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.queued_duration_ms IS 'From triggered to started, in ms; computed by the database.';
+
+--
+-- Name: COLUMN pipeline_executions.run_duration_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_executions.run_duration_ms IS 'From started to completed, in ms; computed by the database.';
+
+--
+-- Name: admit_execution(app_public.pipeline_executions, boolean, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.admit_execution(execution app_public.pipeline_executions, cancel_in_progress boolean, at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_other record;
+begin
+  if (admit_execution.execution).concurrency_group is not null then
+    for v_other in
+      select e.id, e.created_at, e.status
+        from app_public.pipeline_executions e
+       where e.organization_id = (admit_execution.execution).organization_id
+         and e.repository_id = (admit_execution.execution).repository_id
+         and e.concurrency_group = (admit_execution.execution).concurrency_group
+         and e.id <> (admit_execution.execution).id
+         and (e.status in ('queued', 'waiting')
+              or (admit_execution.cancel_in_progress and e.status = 'in_progress'))
+       order by e.created_at, e.id
+    loop
+      perform app_private.end_execution(
+        (admit_execution.execution).organization_id, v_other.id, v_other.created_at,
+        'cancelled', 'cancelled', 'cancelled', admit_execution.at,
+        pg_catalog.format('superseded by execution %s in concurrency group "%s"',
+                          (admit_execution.execution).id, (admit_execution.execution).concurrency_group));
+    end loop;
+  end if;
+  perform app_private.dispatch_executions((admit_execution.execution).organization_id,
+                                          (admit_execution.execution).repository_id, admit_execution.at);
+end;
+$$;
+
+--
+-- Name: FUNCTION admit_execution(execution app_public.pipeline_executions, cancel_in_progress boolean, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.admit_execution(execution app_public.pipeline_executions, cancel_in_progress boolean, at timestamp with time zone) IS 'Applies a new execution''s concurrency group (the older pending run, and with cancel_in_progress the running one, end cancelled), then dispatches; the caller holds lock_pipeline_runs().';
+
 --
 -- Name: apply_retention(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
@@ -384,9 +1177,11 @@ CREATE FUNCTION app_private.apply_retention(at timestamp with time zone DEFAULT 
 declare
   v_part record;
 begin
+  -- Month by month, oldest first; within a month by drop_order, so a table is
+  -- dropped before the tables it references (steps before their executions).
   for v_part in
-    select p.table_name::regclass as parent, c.oid::regclass as part, c.relname,
-           pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') as month
+    select p.table_name::regclass as parent, c.oid::regclass as part, c.relname, p.before_drop,
+           pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') as month, p.drop_order
       from app_private.partitioned_tables p
       join pg_catalog.pg_inherits h on h.inhparent = p.table_name
       join pg_catalog.pg_class c on c.oid = h.inhrelid
@@ -394,8 +1189,11 @@ begin
        and c.relname ~ '_p[0-9]{6}$'
        and (pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') + interval '1 month')
            <= (apply_retention.at at time zone 'UTC') - p.retention
-     order by 4, 3
+     order by month, p.drop_order, c.relname
   loop
+    if v_part.before_drop is not null then
+      execute pg_catalog.format('select %s($1)', v_part.before_drop::regproc) using v_part.part;
+    end if;
     execute pg_catalog.format('alter table %s detach partition %s', v_part.parent, v_part.part);
     execute pg_catalog.format('drop table %s', v_part.part);
     return next pg_catalog.format('dropped app_partitions.%I', v_part.relname);
@@ -407,7 +1205,51 @@ $_$;
 -- Name: FUNCTION apply_retention(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.apply_retention(at timestamp with time zone) IS 'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`; returns what it dropped.';
+COMMENT ON FUNCTION app_private.apply_retention(at timestamp with time zone) IS 'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`, in drop_order within a month and after each table''s before_drop hook; returns what it dropped.';
+
+--
+-- Name: artifact_deletion_jobs(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.artifact_deletion_jobs(artifacts jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform graphile_worker.add_jobs(array(
+    select row(
+             'pipeline_artifacts__delete',
+             pg_catalog.json_build_object('orgId', a ->> 'organization_id', 'artifactId', a ->> 'id',
+                                          'storageKey', a ->> 'storage_key'),
+             null, null, 25, 'pipeline_artifacts__delete:' || (a ->> 'id'), null, null
+           )::graphile_worker.job_spec
+      from pg_catalog.jsonb_array_elements(artifact_deletion_jobs.artifacts) a));
+end;
+$$;
+
+--
+-- Name: FUNCTION artifact_deletion_jobs(artifacts jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.artifact_deletion_jobs(artifacts jsonb) IS 'Enqueues one pipeline_artifacts__delete job per artifact (a JSON array of rows with organization_id, id, storage_key).';
+
+--
+-- Name: artifact_retention_days(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.artifact_retention_days(org uuid) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select (o.settings ->> 'artifact_retention_days')::integer
+                     from app_public.organizations o where o.id = artifact_retention_days.org), 90);
+$$;
+
+--
+-- Name: FUNCTION artifact_retention_days(org uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.artifact_retention_days(org uuid) IS 'How many days an organization keeps pipeline artifacts: settings.artifact_retention_days, default 90.';
 
 --
 -- Name: assert_valid_user(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -435,6 +1277,389 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_private.assert_valid_user(name text, email text) IS 'Raises FL005 for an empty name or a malformed email address.';
+
+--
+-- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_org_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select nullif(pg_catalog.current_setting('jwt.claims.org_id', true), '')::uuid;
+$$;
+
+--
+-- Name: FUNCTION current_org_id(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_org_id() IS 'The organization the current request acts for (the verified token''s `org_id` claim), or null.';
+
+--
+-- Name: current_user_id(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::uuid;
+$$;
+
+--
+-- Name: FUNCTION current_user_id(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_user_id() IS 'The user the current request acts for (the verified token''s `user_id` claim), or null.';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: pipelines; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.pipelines (
+    organization_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    repository_id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    definition jsonb NOT NULL,
+    trigger_config jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status app_public.pipeline_status DEFAULT 'active'::app_public.pipeline_status NOT NULL,
+    concurrency_limit integer,
+    concurrency_group text,
+    cancel_in_progress boolean DEFAULT false NOT NULL,
+    created_by uuid DEFAULT app_public.current_user_id(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pipelines_concurrency_limit_check CHECK (((concurrency_limit >= 1) AND (concurrency_limit <= 1000))),
+    CONSTRAINT pipelines_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT pipelines_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100)))
+);
+ALTER TABLE ONLY app_public.pipelines ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE pipelines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.pipelines IS 'A CI/CD pipeline of a repository: its steps (`definition`), what triggers it and how many of its runs may go at once. Admins manage pipelines; members start runs (`startExecution`).';
+
+--
+-- Name: COLUMN pipelines.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.organization_id IS 'The organization the pipeline belongs to.';
+
+--
+-- Name: COLUMN pipelines.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.id IS 'The pipeline''s id.';
+
+--
+-- Name: COLUMN pipelines.repository_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.repository_id IS 'The repository it builds (fixed once set).';
+
+--
+-- Name: COLUMN pipelines.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.name IS '@behavior +orderBy
+Its name, 1 to 100 characters, unique in the repository.';
+
+--
+-- Name: COLUMN pipelines.description; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.description IS 'What it is for.';
+
+--
+-- Name: COLUMN pipelines.definition; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.definition IS 'Its steps, as JSON: `{"steps": [{"name": "build", "run": "make"}, {"name": "test", "needs": ["build"], "timeout_minutes": 10, "retry": {"max_attempts": 2}}], "timeout_minutes": 60, "deployment": {"environment": "production"}}`. A step may name its `job` (GitHub Actions: a job''s steps run in order, and `needs` may name a job). Checked when written: FL201 names the offending path in `detail`.';
+
+--
+-- Name: COLUMN pipelines.trigger_config; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.trigger_config IS 'Which events start it automatically: `{"events": ["push", "pull_request"], "branches": ["main", "release/**"]}` (absent keys accept all).';
+
+--
+-- Name: COLUMN pipelines.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.status IS '@behavior +filterBy
+`ACTIVE`, or `DISABLED` (no new runs).';
+
+--
+-- Name: COLUMN pipelines.concurrency_limit; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.concurrency_limit IS 'At most this many of its executions run at once (null: no limit); the others queue.';
+
+--
+-- Name: COLUMN pipelines.concurrency_group; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.concurrency_group IS 'A concurrency group (GitHub Actions semantics, across the repository): at most one execution of a group runs and one waits; a newer waiting one replaces the older, which ends cancelled. May use `{branch}`, `{event}`, `{pipeline}`, `{pull_request}`, e.g. `deploy-{branch}`.';
+
+--
+-- Name: COLUMN pipelines.cancel_in_progress; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.cancel_in_progress IS 'With a concurrency group: a new execution also cancels the group''s running one.';
+
+--
+-- Name: COLUMN pipelines.created_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.created_by IS 'The user who created it.';
+
+--
+-- Name: COLUMN pipelines.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.created_at IS 'When it was created.';
+
+--
+-- Name: COLUMN pipelines.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.updated_at IS 'When it was last changed.';
+
+--
+-- Name: create_execution(app_public.pipelines, text, text, text, integer, jsonb, uuid, timestamp with time zone, app_public.pipeline_executions, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.create_execution(pipeline app_public.pipelines, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb, actor_id uuid, at timestamp with time zone, previous app_public.pipeline_executions DEFAULT NULL::app_public.pipeline_executions, failed_only boolean DEFAULT false) RETURNS app_public.pipeline_executions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_org constant uuid := (create_execution.pipeline).organization_id;
+  v_id constant uuid := pg_catalog.gen_random_uuid();
+  v_exec app_public.pipeline_executions;
+  v_branch text := create_execution.branch;
+  v_group text;
+  v_rerun text[];
+  v_at timestamptz;
+begin
+  if create_execution.event is null or create_execution.event !~ '^[a-z][a-z_]{0,49}$' then
+    raise exception 'Invalid event "%"', create_execution.event using errcode = 'FL204',
+      detail = 'event: must be an event name like "push" or "manual"';
+  end if;
+  if v_branch is null then
+    select r.default_branch into v_branch from app_public.repositories r
+     where r.organization_id = v_org and r.id = (create_execution.pipeline).repository_id;
+  end if;
+  if v_branch !~ '^[^\s~^:?*\[\\]{1,255}$' or v_branch ~ '(^/|/$|\.\.|//|@\{)' then
+    raise exception 'Invalid branch "%"', v_branch using errcode = 'FL204',
+      detail = 'branch: must be a git branch name like "main" or "feature/x"';
+  end if;
+  if create_execution.commit_sha is not null and create_execution.commit_sha !~ '^[0-9a-f]{40}([0-9a-f]{24})?$' then
+    raise exception 'Invalid commit sha "%"', create_execution.commit_sha using errcode = 'FL204',
+      detail = 'commitSha: must be 40 (SHA-1) or 64 (SHA-256) lowercase hexadecimal digits';
+  end if;
+  if create_execution.pull_request_number is not null and create_execution.pull_request_number < 1 then
+    raise exception 'Invalid pull request number %', create_execution.pull_request_number using errcode = 'FL204',
+      detail = 'pullRequestNumber: must be 1 or more';
+  end if;
+  if create_execution.trigger_metadata is null or pg_catalog.jsonb_typeof(create_execution.trigger_metadata) <> 'object'
+     or pg_catalog.octet_length(create_execution.trigger_metadata::text) > 16384 then
+    raise exception 'Invalid trigger metadata' using errcode = 'FL204',
+      detail = 'triggerMetadata: must be a JSON object of at most 16 KiB';
+  end if;
+
+  perform app_private.lock_pipeline_runs(v_org, (create_execution.pipeline).repository_id);
+  -- The time is read under the lock, so a repository's executions are created
+  -- (and queued, started, superseded) in the order they are admitted.
+  v_at := coalesce(create_execution.at, pg_catalog.clock_timestamp());
+
+  if (create_execution.pipeline).concurrency_group is not null then
+    v_group := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+      (create_execution.pipeline).concurrency_group,
+      '{branch}', v_branch), '{event}', create_execution.event),
+      '{pipeline}', (create_execution.pipeline).name),
+      '{pull_request}', coalesce(create_execution.pull_request_number::text, ''));
+  end if;
+
+  insert into app_public.pipeline_executions (
+    organization_id, id, created_at, pipeline_id, repository_id, run_id, attempt, previous_attempt_id,
+    event, branch, commit_sha, pull_request_number, actor_id, trigger_metadata,
+    concurrency_group, deployment_environment, timeout_minutes)
+  values (
+    v_org, v_id, v_at, (create_execution.pipeline).id, (create_execution.pipeline).repository_id,
+    coalesce((create_execution.previous).run_id, v_id),
+    coalesce((create_execution.previous).attempt + 1, 1),
+    (create_execution.previous).id,
+    create_execution.event, v_branch, create_execution.commit_sha, create_execution.pull_request_number,
+    create_execution.actor_id, create_execution.trigger_metadata, v_group,
+    case when create_execution.previous is null
+         then (create_execution.pipeline).definition -> 'deployment' ->> 'environment'
+         else (create_execution.previous).deployment_environment end,
+    case when create_execution.previous is null
+         then coalesce(((create_execution.pipeline).definition ->> 'timeout_minutes')::integer, 360)
+         else (create_execution.previous).timeout_minutes end)
+  returning * into v_exec;
+
+  if create_execution.previous is null then
+    insert into app_public.pipeline_steps (
+      organization_id, execution_id, execution_created_at, name, job, "position", needs,
+      max_attempts, timeout_minutes, continue_on_error, spec)
+    select v_org, v_exec.id, v_exec.created_at, d.name, d.job, d.position, d.needs,
+           d.max_attempts, d.timeout_minutes, d.continue_on_error, d.spec
+      from app_hidden.pipeline_definition_steps((create_execution.pipeline).definition) d;
+  else
+    -- A re-run repeats the previous attempt's steps (the definition it ran with).
+    -- failed_only: the steps that did not succeed and every step after them run
+    -- again; the others are kept as they ended, marked reused.
+    if create_execution.failed_only then
+      with recursive again (name) as (
+        select s.name from app_public.pipeline_steps s
+         where s.organization_id = v_org and s.execution_id = (create_execution.previous).id
+           and s.execution_created_at = (create_execution.previous).created_at
+           and not app_hidden.pipeline_need_met(s.status, s.conclusion, s.continue_on_error)
+        union
+        select s.name from app_public.pipeline_steps s join again a on a.name = any (s.needs)
+         where s.organization_id = v_org and s.execution_id = (create_execution.previous).id
+           and s.execution_created_at = (create_execution.previous).created_at
+      )
+      select pg_catalog.array_agg(a.name) into v_rerun from again a;
+    end if;
+    insert into app_public.pipeline_steps (
+      organization_id, execution_id, execution_created_at, name, job, "position", needs,
+      max_attempts, timeout_minutes, continue_on_error, spec,
+      status, conclusion, started_at, completed_at, exit_code, metrics, reused)
+    select v_org, v_exec.id, v_exec.created_at, s.name, s.job, s.position, s.needs,
+           s.max_attempts, s.timeout_minutes, s.continue_on_error, s.spec,
+           k.status, k.conclusion, k.started_at, k.completed_at, k.exit_code, k.metrics, k.reused
+      from app_public.pipeline_steps s
+     cross join lateral (
+       select case when keep then s.status else 'queued' end as status,
+              case when keep then s.conclusion end as conclusion,
+              case when keep then s.started_at end as started_at,
+              case when keep then s.completed_at end as completed_at,
+              case when keep then s.exit_code end as exit_code,
+              case when keep then s.metrics else '{}'::jsonb end as metrics,
+              keep as reused
+         from (select create_execution.failed_only and not s.name = any (coalesce(v_rerun, '{}')) as keep) x
+     ) k
+     where s.organization_id = v_org and s.execution_id = (create_execution.previous).id
+       and s.execution_created_at = (create_execution.previous).created_at;
+  end if;
+
+  perform app_private.admit_execution(v_exec, (create_execution.pipeline).cancel_in_progress, v_at);
+  select * into v_exec from app_public.pipeline_executions e
+   where e.organization_id = v_org and e.id = v_exec.id and e.created_at = v_exec.created_at;
+  return v_exec;
+end;
+$_$;
+
+--
+-- Name: FUNCTION create_execution(pipeline app_public.pipelines, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb, actor_id uuid, at timestamp with time zone, previous app_public.pipeline_executions, failed_only boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.create_execution(pipeline app_public.pipelines, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb, actor_id uuid, at timestamp with time zone, previous app_public.pipeline_executions, failed_only boolean) IS 'Creates an execution with its steps (from the definition, or for a re-run from the previous attempt), applies its concurrency group and dispatches; validates the trigger fields (FL204).';
+
+--
+-- Name: derived_conclusion(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.derived_conclusion(org uuid, execution_id uuid, execution_created_at timestamp with time zone) RETURNS app_public.pipeline_conclusion
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select case
+           when pg_catalog.bool_or(s.conclusion in ('failure', 'timed_out') and not s.continue_on_error) then 'failure'
+           when pg_catalog.bool_or(s.conclusion = 'cancelled') then 'cancelled'
+           when pg_catalog.bool_and(s.conclusion = 'skipped') then 'skipped'
+           else 'success'
+         end::app_public.pipeline_conclusion
+    from app_public.pipeline_steps s
+   where s.organization_id = derived_conclusion.org and s.execution_id = derived_conclusion.execution_id
+     and s.execution_created_at = derived_conclusion.execution_created_at;
+$$;
+
+--
+-- Name: FUNCTION derived_conclusion(org uuid, execution_id uuid, execution_created_at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.derived_conclusion(org uuid, execution_id uuid, execution_created_at timestamp with time zone) IS 'An execution''s conclusion from its steps: failure if a step failed or timed out (without continue_on_error), else cancelled if one was, skipped if all were, else success.';
+
+--
+-- Name: dispatch_executions(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.dispatch_executions(org uuid, repository_id uuid, at timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_running jsonb;
+  v_groups text[];
+  v_e record;
+  v_next app_public.pipeline_run_status;
+  v_started integer := 0;
+begin
+  select coalesce(pg_catalog.jsonb_object_agg(x.pipeline_id, x.n), '{}'),
+         coalesce((select pg_catalog.array_agg(distinct e.concurrency_group)
+                     from app_public.pipeline_executions e
+                    where e.organization_id = dispatch_executions.org
+                      and e.repository_id = dispatch_executions.repository_id
+                      and e.status = 'in_progress' and e.concurrency_group is not null), '{}')
+    into v_running, v_groups
+    from (select e.pipeline_id::text as pipeline_id, pg_catalog.count(*) as n
+            from app_public.pipeline_executions e
+           where e.organization_id = dispatch_executions.org
+             and e.repository_id = dispatch_executions.repository_id
+             and e.status = 'in_progress'
+           group by 1) x;
+  for v_e in
+    select e.id, e.created_at, e.pipeline_id, e.status, e.concurrency_group, e.timeout_minutes,
+           p.concurrency_limit
+      from app_public.pipeline_executions e
+      join app_public.pipelines p on p.organization_id = e.organization_id and p.id = e.pipeline_id
+     where e.organization_id = dispatch_executions.org
+       and e.repository_id = dispatch_executions.repository_id
+       and e.status in ('queued', 'waiting')
+     order by e.created_at, e.id
+  loop
+    if v_e.concurrency_group = any (v_groups) then
+      v_next := 'waiting';
+    elsif v_e.concurrency_limit is not null
+          and coalesce((v_running ->> v_e.pipeline_id::text)::integer, 0) >= v_e.concurrency_limit then
+      v_next := 'queued';
+    else
+      v_next := 'in_progress';
+      v_running := v_running || pg_catalog.jsonb_build_object(
+        v_e.pipeline_id::text, coalesce((v_running ->> v_e.pipeline_id::text)::integer, 0) + 1);
+      if v_e.concurrency_group is not null then
+        v_groups := v_groups || v_e.concurrency_group;
+      end if;
+    end if;
+    if v_next = 'in_progress' then
+      update app_public.pipeline_executions e
+         set status = 'in_progress', started_at = dispatch_executions.at,
+             timeout_at = dispatch_executions.at + pg_catalog.make_interval(mins => v_e.timeout_minutes)
+       where e.organization_id = dispatch_executions.org and e.id = v_e.id and e.created_at = v_e.created_at;
+      v_started := v_started + 1;
+    elsif v_next <> v_e.status then
+      update app_public.pipeline_executions e
+         set status = v_next
+       where e.organization_id = dispatch_executions.org and e.id = v_e.id and e.created_at = v_e.created_at;
+    end if;
+  end loop;
+  return v_started;
+end;
+$$;
+
+--
+-- Name: FUNCTION dispatch_executions(org uuid, repository_id uuid, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.dispatch_executions(org uuid, repository_id uuid, at timestamp with time zone) IS 'Starts every queued or waiting execution of the repository that its concurrency limit and group allow, oldest first; the caller holds lock_pipeline_runs(). Returns how many started.';
 
 --
 -- Name: enable_audit(regclass, text[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -481,6 +1706,372 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.enable_audit(target regclass, omit text[]) IS 'Opts a table into the audit log (one line per table in a migration); `omit` lists columns never recorded.';
+
+--
+-- Name: end_execution(uuid, uuid, timestamp with time zone, app_public.pipeline_conclusion, app_public.pipeline_conclusion, app_public.pipeline_conclusion, timestamp with time zone, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.end_execution(org uuid, execution_id uuid, execution_created_at timestamp with time zone, conclusion app_public.pipeline_conclusion, running_steps app_public.pipeline_conclusion, pending_steps app_public.pipeline_conclusion, at timestamp with time zone, reason text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  update app_public.pipeline_steps s
+     set status = 'completed',
+         conclusion = case s.status when 'in_progress' then end_execution.running_steps
+                                    else end_execution.pending_steps end,
+         completed_at = end_execution.at, timeout_at = null
+   where s.organization_id = end_execution.org and s.execution_id = end_execution.execution_id
+     and s.execution_created_at = end_execution.execution_created_at and s.status <> 'completed';
+  update app_public.pipeline_executions e
+     set status = 'completed',
+         -- null: what the steps give, now that they have all ended
+         conclusion = coalesce(end_execution.conclusion,
+                               app_private.derived_conclusion(e.organization_id, e.id, e.created_at)),
+         completed_at = end_execution.at, timeout_at = null,
+         end_reason = coalesce(end_execution.reason, e.end_reason)
+   where e.organization_id = end_execution.org and e.id = end_execution.execution_id
+     and e.created_at = end_execution.execution_created_at and e.status <> 'completed';
+end;
+$$;
+
+--
+-- Name: FUNCTION end_execution(org uuid, execution_id uuid, execution_created_at timestamp with time zone, conclusion app_public.pipeline_conclusion, running_steps app_public.pipeline_conclusion, pending_steps app_public.pipeline_conclusion, at timestamp with time zone, reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.end_execution(org uuid, execution_id uuid, execution_created_at timestamp with time zone, conclusion app_public.pipeline_conclusion, running_steps app_public.pipeline_conclusion, pending_steps app_public.pipeline_conclusion, at timestamp with time zone, reason text) IS 'Completes an execution with a conclusion (null: the one its steps give once ended), and its unfinished steps (running ones and pending ones each with their own conclusion); the caller holds lock_pipeline_runs() and dispatches afterwards.';
+
+--
+-- Name: expire_pipeline_artifacts(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.expire_pipeline_artifacts(at timestamp with time zone DEFAULT now()) RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_count integer;
+begin
+  -- At most 10,000 per run (maintenance runs every minute): a backlog drains
+  -- over a few runs instead of holding one long transaction.
+  with expired as (
+    select a.organization_id, a.id, a.execution_created_at
+      from app_public.pipeline_artifacts a
+     where a.expires_at <= expire_pipeline_artifacts.at
+     order by a.expires_at
+     limit 10000
+  ), gone as (
+    delete from app_public.pipeline_artifacts a
+     using expired x
+     where a.organization_id = x.organization_id and a.id = x.id
+       and a.execution_created_at = x.execution_created_at
+    returning 1
+  )
+  select pg_catalog.count(*) into v_count from gone;
+  if v_count > 0 then
+    return next pg_catalog.format('expired %s pipeline artifacts', v_count);
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION expire_pipeline_artifacts(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.expire_pipeline_artifacts(at timestamp with time zone) IS 'Deletes (up to 10,000) artifacts whose expires_at has passed; their objects are then deleted by the worker. Returns what it did.';
+
+--
+-- Name: pipeline_steps; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.pipeline_steps (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    execution_created_at timestamp with time zone NOT NULL,
+    execution_id uuid NOT NULL,
+    name text NOT NULL,
+    job text,
+    "position" integer NOT NULL,
+    needs text[] DEFAULT '{}'::text[] NOT NULL,
+    status app_public.pipeline_run_status DEFAULT 'queued'::app_public.pipeline_run_status NOT NULL,
+    conclusion app_public.pipeline_conclusion,
+    attempt integer DEFAULT 1 NOT NULL,
+    max_attempts integer DEFAULT 1 NOT NULL,
+    timeout_minutes integer NOT NULL,
+    continue_on_error boolean DEFAULT false NOT NULL,
+    spec jsonb DEFAULT '{}'::jsonb NOT NULL,
+    reused boolean DEFAULT false NOT NULL,
+    started_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    timeout_at timestamp with time zone,
+    exit_code integer,
+    metrics jsonb DEFAULT '{}'::jsonb NOT NULL,
+    error jsonb,
+    previous_attempts jsonb DEFAULT '[]'::jsonb NOT NULL,
+    log_bytes integer DEFAULT 0 NOT NULL,
+    log_chunks integer DEFAULT 0 NOT NULL,
+    duration_ms bigint GENERATED ALWAYS AS (((EXTRACT(epoch FROM (completed_at - started_at)) * (1000)::numeric))::bigint) STORED,
+    CONSTRAINT pipeline_steps_attempt_check CHECK ((attempt >= 1)),
+    CONSTRAINT pipeline_steps_check CHECK (((status = 'completed'::app_public.pipeline_run_status) = (conclusion IS NOT NULL))),
+    CONSTRAINT pipeline_steps_check1 CHECK (((status <> 'in_progress'::app_public.pipeline_run_status) OR (started_at IS NOT NULL))),
+    CONSTRAINT pipeline_steps_error_check CHECK ((jsonb_typeof(error) = 'object'::text)),
+    CONSTRAINT pipeline_steps_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 10))),
+    CONSTRAINT pipeline_steps_metrics_check CHECK ((jsonb_typeof(metrics) = 'object'::text)),
+    CONSTRAINT pipeline_steps_position_check CHECK (("position" >= 0)),
+    CONSTRAINT pipeline_steps_previous_attempts_check CHECK ((jsonb_typeof(previous_attempts) = 'array'::text)),
+    CONSTRAINT pipeline_steps_status_check CHECK ((status <> 'waiting'::app_public.pipeline_run_status)),
+    CONSTRAINT pipeline_steps_timeout_minutes_check CHECK (((timeout_minutes >= 1) AND (timeout_minutes <= 4320)))
+)
+PARTITION BY RANGE (execution_created_at);
+ALTER TABLE ONLY app_public.pipeline_steps ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE pipeline_steps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.pipeline_steps IS '@behavior -insert -update -delete
+A step of an execution, from its pipeline''s definition; started and completed by runners (`readySteps`, `startStep`, `appendStepLog`, `completeStep`).';
+
+--
+-- Name: COLUMN pipeline_steps.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.organization_id IS 'The organization it belongs to.';
+
+--
+-- Name: COLUMN pipeline_steps.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.id IS 'The step''s id.';
+
+--
+-- Name: COLUMN pipeline_steps.execution_created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.execution_created_at IS 'Its execution''s creation time (the partition key they share).';
+
+--
+-- Name: COLUMN pipeline_steps.execution_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.execution_id IS 'The execution it is a step of.';
+
+--
+-- Name: COLUMN pipeline_steps.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.name IS 'Its name in the definition, unique in the execution.';
+
+--
+-- Name: COLUMN pipeline_steps.job; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.job IS 'The job it belongs to (GitHub Actions), if any.';
+
+--
+-- Name: COLUMN pipeline_steps."position"; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps."position" IS '@behavior +orderBy
+Its place in the definition, from 0.';
+
+--
+-- Name: COLUMN pipeline_steps.needs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.needs IS 'The steps that must succeed before it starts (names; jobs and the order within a job resolved).';
+
+--
+-- Name: COLUMN pipeline_steps.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.status IS '`QUEUED` (not started), `IN_PROGRESS` or `COMPLETED`; set by the database.';
+
+--
+-- Name: COLUMN pipeline_steps.conclusion; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.conclusion IS 'How it ended, once completed.';
+
+--
+-- Name: COLUMN pipeline_steps.attempt; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.attempt IS 'Which try this is (its retry policy allows max_attempts).';
+
+--
+-- Name: COLUMN pipeline_steps.max_attempts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.max_attempts IS 'How many tries a failure or timeout allows.';
+
+--
+-- Name: COLUMN pipeline_steps.timeout_minutes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.timeout_minutes IS 'It ends `TIMED_OUT` after running this long.';
+
+--
+-- Name: COLUMN pipeline_steps.continue_on_error; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.continue_on_error IS 'A failure of this step does not stop what needs it, nor fail the execution.';
+
+--
+-- Name: COLUMN pipeline_steps.spec; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.spec IS 'The rest of its definition (run, uses, with, env, if).';
+
+--
+-- Name: COLUMN pipeline_steps.reused; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.reused IS 'Kept from the previous attempt by a re-run of failed steps (not run again).';
+
+--
+-- Name: COLUMN pipeline_steps.started_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.started_at IS 'When it started (this attempt); set by the database.';
+
+--
+-- Name: COLUMN pipeline_steps.completed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.completed_at IS 'When it completed; set by the database.';
+
+--
+-- Name: COLUMN pipeline_steps.timeout_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.timeout_at IS 'When it will time out, while it runs.';
+
+--
+-- Name: COLUMN pipeline_steps.exit_code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.exit_code IS 'The exit code the runner reported.';
+
+--
+-- Name: COLUMN pipeline_steps.metrics; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.metrics IS 'Metrics the runner reported (a JSON object, merged over completions).';
+
+--
+-- Name: COLUMN pipeline_steps.error; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.error IS 'Error details, if it failed or timed out.';
+
+--
+-- Name: COLUMN pipeline_steps.previous_attempts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.previous_attempts IS 'The earlier tries of this step (attempt, conclusion, exit code, error, times).';
+
+--
+-- Name: COLUMN pipeline_steps.log_bytes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.log_bytes IS 'The size of its log so far, in bytes.';
+
+--
+-- Name: COLUMN pipeline_steps.log_chunks; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.log_chunks IS '@behavior -*
+How many chunks its log has (internal).';
+
+--
+-- Name: COLUMN pipeline_steps.duration_ms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_steps.duration_ms IS 'From started to completed, in ms; computed by the database.';
+
+--
+-- Name: finish_step(app_public.pipeline_steps, app_public.pipeline_conclusion, integer, jsonb, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_step(step app_public.pipeline_steps, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb, at timestamp with time zone) RETURNS app_public.pipeline_steps
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_step app_public.pipeline_steps := finish_step.step;
+  v_repository uuid;
+begin
+  if v_step.status = 'completed' or (v_step.status = 'queued' and finish_step.conclusion <> 'skipped') then
+    raise exception 'The step "%" is %: it cannot complete %', v_step.name, v_step.status, finish_step.conclusion
+      using errcode = 'FL202',
+            detail = pg_catalog.format('%s → COMPLETED', pg_catalog.upper(v_step.status::text)),
+            hint = case when v_step.status = 'queued' then 'Start it first (startStep); a step not started can only be skipped.'
+                        else 'Re-run the execution (rerunExecution) to run the step again.' end;
+  end if;
+  if finish_step.conclusion in ('failure', 'timed_out') and v_step.status = 'in_progress'
+     and v_step.attempt < v_step.max_attempts then
+    -- Its retry policy allows another attempt: back to queued, the try kept.
+    update app_public.pipeline_steps s
+       set status = 'queued', attempt = s.attempt + 1,
+           previous_attempts = s.previous_attempts || pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(
+             pg_catalog.jsonb_build_object(
+               'attempt', s.attempt, 'conclusion', finish_step.conclusion, 'exit_code', finish_step.exit_code,
+               'error', finish_step.error, 'started_at', s.started_at, 'completed_at', finish_step.at))),
+           started_at = null, timeout_at = null, exit_code = null, error = null,
+           metrics = s.metrics || coalesce(finish_step.metrics, '{}')
+     where s.organization_id = v_step.organization_id and s.id = v_step.id
+       and s.execution_created_at = v_step.execution_created_at
+    returning * into v_step;
+    return v_step;
+  end if;
+  update app_public.pipeline_steps s
+     set status = 'completed', conclusion = finish_step.conclusion, completed_at = finish_step.at,
+         timeout_at = null, exit_code = finish_step.exit_code, error = finish_step.error,
+         metrics = s.metrics || coalesce(finish_step.metrics, '{}')
+   where s.organization_id = v_step.organization_id and s.id = v_step.id
+     and s.execution_created_at = v_step.execution_created_at
+  returning * into v_step;
+
+  if not app_hidden.pipeline_need_met(v_step.status, v_step.conclusion, v_step.continue_on_error) then
+    -- What needs it cannot run: skip it, and what needs that, and so on.
+    loop
+      update app_public.pipeline_steps s
+         set status = 'completed', conclusion = 'skipped', completed_at = finish_step.at
+       where s.organization_id = v_step.organization_id and s.execution_id = v_step.execution_id
+         and s.execution_created_at = v_step.execution_created_at and s.status = 'queued'
+         and exists (
+           select 1 from app_public.pipeline_steps d
+            where d.organization_id = s.organization_id and d.execution_id = s.execution_id
+              and d.execution_created_at = s.execution_created_at and d.name = any (s.needs)
+              and d.status = 'completed'
+              and not app_hidden.pipeline_need_met(d.status, d.conclusion, d.continue_on_error));
+      exit when not found;
+    end loop;
+  end if;
+
+  if not exists (select 1 from app_public.pipeline_steps s
+                  where s.organization_id = v_step.organization_id and s.execution_id = v_step.execution_id
+                    and s.execution_created_at = v_step.execution_created_at and s.status <> 'completed') then
+    update app_public.pipeline_executions e
+       set status = 'completed', completed_at = finish_step.at, timeout_at = null,
+           conclusion = app_private.derived_conclusion(e.organization_id, e.id, e.created_at)
+     where e.organization_id = v_step.organization_id and e.id = v_step.execution_id
+       and e.created_at = v_step.execution_created_at and e.status = 'in_progress'
+    returning e.repository_id into v_repository;
+    if v_repository is not null then
+      perform app_private.dispatch_executions(v_step.organization_id, v_repository, finish_step.at);
+    end if;
+  end if;
+  return v_step;
+end;
+$$;
+
+--
+-- Name: FUNCTION finish_step(step app_public.pipeline_steps, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_step(step app_public.pipeline_steps, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb, at timestamp with time zone) IS 'Ends a step (or retries it under its retry policy), skips what can no longer run, and completes the execution after its last step; the caller holds the run lock.';
 
 --
 -- Name: guard_partition(regclass, regclass); Type: FUNCTION; Schema: app_private; Owner: -
@@ -548,6 +2139,37 @@ $$;
 COMMENT ON FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) IS 'The given keys of a JSON object (a row''s key columns, for audit events).';
 
 --
+-- Name: lock_execution(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_execution(execution_id uuid) RETURNS app_public.pipeline_executions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_org constant uuid := app_public.current_org_id();
+  v_repository uuid;
+  v_exec app_public.pipeline_executions;
+begin
+  select e.repository_id into v_repository from app_public.pipeline_executions e
+   where e.organization_id = v_org and e.id = lock_execution.execution_id;
+  if not found then
+    raise exception 'No such execution in this organization' using errcode = 'FL003';
+  end if;
+  perform app_private.lock_pipeline_runs(v_org, v_repository);
+  select * into v_exec from app_public.pipeline_executions e
+   where e.organization_id = v_org and e.id = lock_execution.execution_id;
+  return v_exec;
+end;
+$$;
+
+--
+-- Name: FUNCTION lock_execution(execution_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lock_execution(execution_id uuid) IS 'Finds an execution of the current organization (FL003), takes its repository''s run lock and returns it as it is under the lock.';
+
+--
 -- Name: lock_organization(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -567,6 +2189,58 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.lock_organization() IS 'Locks the current organization''s row until the transaction ends (serialises organization-wide rules).';
+
+--
+-- Name: lock_pipeline_runs(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_pipeline_runs(org uuid, repository_id uuid) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+    'forgeline.pipeline_runs:' || lock_pipeline_runs.org::text || ':' || lock_pipeline_runs.repository_id::text, 0));
+$$;
+
+--
+-- Name: FUNCTION lock_pipeline_runs(org uuid, repository_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lock_pipeline_runs(org uuid, repository_id uuid) IS 'Serialises the run-state changes of one repository''s pipelines for the rest of the transaction (taken first by every writer).';
+
+--
+-- Name: lock_step(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_step(step_id uuid) RETURNS app_public.pipeline_steps
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_org constant uuid := app_public.current_org_id();
+  v_repository uuid;
+  v_step app_public.pipeline_steps;
+begin
+  select e.repository_id into v_repository
+    from app_public.pipeline_steps s
+    join app_public.pipeline_executions e
+      on e.organization_id = s.organization_id and e.id = s.execution_id and e.created_at = s.execution_created_at
+   where s.organization_id = v_org and s.id = lock_step.step_id;
+  if not found then
+    raise exception 'No such step in this organization' using errcode = 'FL003';
+  end if;
+  perform app_private.lock_pipeline_runs(v_org, v_repository);
+  select * into v_step from app_public.pipeline_steps s
+   where s.organization_id = v_org and s.id = lock_step.step_id;
+  return v_step;
+end;
+$$;
+
+--
+-- Name: FUNCTION lock_step(step_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lock_step(step_id uuid) IS 'Finds a step of the current organization (FL003), takes its repository''s run lock and returns it as it is under the lock.';
 
 --
 -- Name: maintain_partitions(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
@@ -622,7 +2296,7 @@ CREATE FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with
     AS $$
   select coalesce((
     select s.scheduler = 'pg_cron'
-       and s.scheduler_last_run_at > maintenance_is_scheduled_elsewhere.at - interval '2 hours'
+       and s.scheduler_last_run_at > maintenance_is_scheduled_elsewhere.at - interval '10 minutes'
       from app_private.maintenance_state s), false);
 $$;
 
@@ -630,7 +2304,34 @@ $$;
 -- Name: FUNCTION maintenance_is_scheduled_elsewhere(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with time zone) IS 'Whether pg_cron has the maintenance job and ran it in the last two hours (the worker then skips its own run).';
+COMMENT ON FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with time zone) IS 'Whether pg_cron has the maintenance job and ran it in the last ten minutes (the worker then skips its own run).';
+
+--
+-- Name: pipeline_artifacts__before_drop(regclass); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.pipeline_artifacts__before_drop(part regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_rows jsonb;
+begin
+  execute pg_catalog.format(
+    'select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(''organization_id'', a.organization_id, ''id'', a.id, ''storage_key'', a.storage_key)) from %s a',
+    pipeline_artifacts__before_drop.part)
+    into v_rows;
+  if v_rows is not null then
+    perform app_private.artifact_deletion_jobs(v_rows);
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION pipeline_artifacts__before_drop(part regclass); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.pipeline_artifacts__before_drop(part regclass) IS 'Retention hook: before a month of artifacts is dropped, enqueues the deletion of the objects its rows still point at.';
 
 --
 -- Name: prune_rate_limit_buckets(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
@@ -711,9 +2412,10 @@ COMMENT ON FUNCTION app_private.require_role(minimum app_public.user_role) IS 'R
 CREATE FUNCTION app_private.run_maintenance(at timestamp with time zone DEFAULT now(), caller text DEFAULT 'unknown'::text) RETURNS SETOF text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 declare
   v_pruned bigint;
+  v_step record;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
   return query select app_private.maintain_partitions(run_maintenance.at);
@@ -722,6 +2424,9 @@ begin
   if v_pruned > 0 then
     return next pg_catalog.format('pruned %s idle rate-limit buckets', v_pruned);
   end if;
+  for v_step in select m.fn from app_private.maintenance_steps m order by m.position, m.name loop
+    return query execute pg_catalog.format('select * from %s($1)', v_step.fn::regproc) using run_maintenance.at;
+  end loop;
   insert into app_private.maintenance_state as s (singleton, last_run_at, last_run_by)
   values (true, pg_catalog.clock_timestamp(),
           pg_catalog.left(coalesce(nullif(run_maintenance.caller, ''), 'unknown'), 64))
@@ -731,13 +2436,13 @@ begin
          scheduler_last_run_at = case when excluded.last_run_by = s.scheduler
                                       then excluded.last_run_at else s.scheduler_last_run_at end;
 end;
-$$;
+$_$;
 
 --
 -- Name: FUNCTION run_maintenance(at timestamp with time zone, caller text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.run_maintenance(at timestamp with time zone, caller text) IS 'Routine maintenance (partitions ahead, retention, idle rate-limit buckets), serialised against overlapping runs; returns what it did.';
+COMMENT ON FUNCTION app_private.run_maintenance(at timestamp with time zone, caller text) IS 'Routine maintenance (partitions ahead, retention, idle rate-limit buckets, the modules'' registered steps), serialised against overlapping runs; returns what it did.';
 
 --
 -- Name: set_current_tenant(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -767,10 +2472,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.set_current_tenant(org_id uuid) IS 'Trusted code only: act for one organization, with no user, for the rest of the transaction.';
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: organization_limits; Type: TABLE; Schema: app_private; Owner: -
@@ -836,6 +2537,83 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.set_organization_limit(organization_id uuid, requests_per_minute integer, note text) IS 'Operator only: sets (or with null clears) an organization''s API rate limit per minute.';
+
+--
+-- Name: pipeline_limits; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.pipeline_limits (
+    organization_id uuid NOT NULL,
+    step_log_bytes integer NOT NULL,
+    note text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pipeline_limits_note_check CHECK ((length(note) <= 500)),
+    CONSTRAINT pipeline_limits_step_log_bytes_check CHECK (((step_log_bytes >= 1024) AND (step_log_bytes <= 1073741824)))
+);
+ALTER TABLE ONLY app_private.pipeline_limits ALTER COLUMN organization_id SET (n_distinct=-1);
+
+--
+-- Name: TABLE pipeline_limits; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.pipeline_limits IS 'The operator''s per-organization overrides of pipeline limits (bytes of log per step); never readable or writable by a tenant.';
+
+--
+-- Name: set_pipeline_limit(uuid, integer, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.set_pipeline_limit(organization_id uuid, step_log_bytes integer, note text DEFAULT NULL::text) RETURNS app_private.pipeline_limits
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_row app_private.pipeline_limits;
+begin
+  if not exists (select 1 from app_public.organizations o where o.id = set_pipeline_limit.organization_id) then
+    raise exception 'No organization with id %', set_pipeline_limit.organization_id using errcode = 'FL003';
+  end if;
+  if set_pipeline_limit.step_log_bytes is null then
+    delete from app_private.pipeline_limits l where l.organization_id = set_pipeline_limit.organization_id
+    returning * into v_row;
+    return v_row;
+  end if;
+  if set_pipeline_limit.step_log_bytes not between 1024 and 1073741824 then
+    raise exception 'A step log limit is 1 KiB to 1 GiB, not % bytes', set_pipeline_limit.step_log_bytes
+      using errcode = 'FL005', hint = 'Clear the override instead to use the default (4 MiB).';
+  end if;
+  insert into app_private.pipeline_limits as l (organization_id, step_log_bytes, note)
+  values (set_pipeline_limit.organization_id, set_pipeline_limit.step_log_bytes, set_pipeline_limit.note)
+  on conflict on constraint pipeline_limits_pkey do update
+     set step_log_bytes = excluded.step_log_bytes, note = coalesce(excluded.note, l.note)
+  returning * into v_row;
+  return v_row;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_pipeline_limit(organization_id uuid, step_log_bytes integer, note text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.set_pipeline_limit(organization_id uuid, step_log_bytes integer, note text) IS 'Operator only: sets (or with null clears) an organization''s cap on the bytes of log per pipeline step.';
+
+--
+-- Name: step_log_limit(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.step_log_limit(org uuid) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select l.step_log_bytes from app_private.pipeline_limits l
+                    where l.organization_id = step_log_limit.org), 4194304);
+$$;
+
+--
+-- Name: FUNCTION step_log_limit(org uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.step_log_limit(org uuid) IS 'The most bytes of log a step of this organization may have: the operator''s override (app_private.pipeline_limits, `forgeline limits`), else 4 MiB.';
 
 --
 -- Name: take_request_tokens(uuid, text, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
@@ -1010,6 +2788,33 @@ $$;
 COMMENT ON FUNCTION app_private.tg_audit_events__append_only() IS 'Trigger function: refuses update, delete and truncate of audit events, for every role.';
 
 --
+-- Name: tg_organizations__pipeline_settings(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_organizations__pipeline_settings() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_days jsonb := new.settings -> 'artifact_retention_days';
+begin
+  if v_days is not null and not coalesce(pg_catalog.jsonb_typeof(v_days) = 'number'
+                                         and (v_days #>> '{}') ~ '^[0-9]{1,3}$'
+                                         and (v_days #>> '{}')::integer between 1 and 365, false) then
+    raise exception 'artifact_retention_days must be a whole number of days from 1 to 365' using errcode = 'FL208',
+      detail = 'settings.artifact_retention_days: must be a whole number from 1 to 365';
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: FUNCTION tg_organizations__pipeline_settings(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_organizations__pipeline_settings() IS 'Trigger function: validates the pipelines module''s organization settings (FL208).';
+
+--
 -- Name: tg_organizations__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -1054,6 +2859,191 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_private.tg_organizations__validate() IS 'Trigger function: validates an organization''s name, slug and settings with FL005/FL006/FL011.';
+
+--
+-- Name: tg_pipeline_artifacts__delete_objects(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_pipeline_artifacts__delete_objects() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: the visitor (an admin deleting an artifact) has no rights on graphile_worker's schema.
+begin
+  perform app_private.artifact_deletion_jobs(
+    (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+              'organization_id', o.organization_id, 'id', o.id, 'storage_key', o.storage_key))
+       from old_rows o));
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_pipeline_artifacts__delete_objects(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_pipeline_artifacts__delete_objects() IS 'Trigger function: after artifacts are deleted (one statement, any number of rows), enqueues the deletion of their stored objects.';
+
+--
+-- Name: tg_pipeline_executions__notify(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_pipeline_executions__notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform pg_catalog.pg_notify('pipelines:' || c.organization_id::text,
+                               pg_catalog.json_build_object('executions', c.ids)::text)
+     from (select x.organization_id, pg_catalog.array_agg(x.id order by x.id) as ids
+             from (select n.organization_id, n.id,
+                          (pg_catalog.row_number() over (partition by n.organization_id order by n.id) - 1) / 100 as chunk
+                     from (select distinct r.organization_id, r.id from new_rows r) n) x
+            group by x.organization_id, x.chunk) c;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_pipeline_executions__notify(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_pipeline_executions__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed.';
+
+--
+-- Name: tg_pipeline_runs__status(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_pipeline_runs__status() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  -- The kind comes as the trigger's argument: on a partition tg_table_name is the
+  -- partition's own name (pipeline_steps_p202612).
+  v_kind constant text := tg_argv[0];
+begin
+  if old.status = 'completed' and (new.status <> 'completed' or new.conclusion is distinct from old.conclusion) then
+    raise exception 'This % is completed (%): it cannot change again', v_kind, old.conclusion
+      using errcode = 'FL202',
+            detail = pg_catalog.format('%s → %s', pg_catalog.upper(old.status::text), pg_catalog.upper(new.status::text)),
+            hint = case v_kind when 'execution' then 'Re-run it (rerunExecution): that makes a new attempt.'
+                       else 'Re-run the execution (rerunExecution) to run the step again.' end;
+  end if;
+  if new.status <> old.status and not app_hidden.pipeline_status_allows(v_kind, old.status, new.status) then
+    raise exception 'A % cannot go from % to %', v_kind, old.status, new.status
+      using errcode = 'FL202',
+            detail = pg_catalog.format('%s → %s', pg_catalog.upper(old.status::text), pg_catalog.upper(new.status::text));
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_pipeline_runs__status(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_pipeline_runs__status() IS 'Trigger function: refuses status changes of executions and steps that the status machine does not allow (FL202).';
+
+--
+-- Name: tg_pipeline_steps__notify(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_pipeline_steps__notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform pg_catalog.pg_notify('pipelines:' || c.organization_id::text,
+                               pg_catalog.json_build_object('executions', c.ids)::text)
+     from (select x.organization_id, pg_catalog.array_agg(x.execution_id order by x.execution_id) as ids
+             from (select n.organization_id, n.execution_id,
+                          (pg_catalog.row_number() over (partition by n.organization_id order by n.execution_id) - 1) / 100 as chunk
+                     from (select distinct r.organization_id, r.execution_id from new_rows r) n) x
+            group by x.organization_id, x.chunk) c;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_pipeline_steps__notify(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_pipeline_steps__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed.';
+
+--
+-- Name: tg_pipelines__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_pipelines__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_error text;
+  v_placeholder text;
+begin
+  if tg_op = 'UPDATE' and new.repository_id is distinct from old.repository_id then
+    raise exception 'A pipeline stays in its repository' using errcode = 'FL201',
+      detail = 'repository_id: cannot change', hint = 'Create a pipeline in the other repository instead.';
+  end if;
+  if tg_op = 'INSERT' or new.name is distinct from old.name then
+    new.name := pg_catalog.btrim(new.name);
+    if coalesce(pg_catalog.length(new.name), 0) not between 1 and 100 then
+      raise exception 'A pipeline needs a name of 1 to 100 characters' using errcode = 'FL201',
+        detail = 'name: must be 1 to 100 characters';
+    end if;
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+      'forgeline.pipeline_name:' || new.organization_id::text || ':' || new.repository_id::text || ':' || new.name, 0));
+    if exists (select 1 from app_public.pipelines p
+                where p.organization_id = new.organization_id and p.repository_id = new.repository_id
+                  and p.name = new.name and p.id <> new.id) then
+      raise exception 'The repository already has a pipeline named "%"', new.name using errcode = 'FL201',
+        detail = 'name: already used in this repository', hint = 'Choose another name.';
+    end if;
+  end if;
+  if tg_op = 'INSERT' or new.definition is distinct from old.definition then
+    v_error := app_hidden.pipeline_definition_error(new.definition);
+    if v_error is not null then
+      raise exception 'Invalid pipeline definition: %', v_error using errcode = 'FL201', detail = v_error;
+    end if;
+  end if;
+  if tg_op = 'INSERT' or new.trigger_config is distinct from old.trigger_config then
+    v_error := app_hidden.pipeline_trigger_config_error(new.trigger_config);
+    if v_error is not null then
+      raise exception 'Invalid trigger configuration: %', v_error using errcode = 'FL201', detail = v_error;
+    end if;
+  end if;
+  if new.concurrency_group is not null then
+    if new.concurrency_group !~ '^[A-Za-z0-9 _./:{}-]{1,200}$' then
+      raise exception 'Invalid concurrency group "%"', new.concurrency_group using errcode = 'FL201',
+        detail = 'concurrency_group: must be 1 to 200 letters, digits, spaces or _ . / : - and placeholders';
+    end if;
+    for v_placeholder in
+      select m[1] from pg_catalog.regexp_matches(new.concurrency_group, '\{([^}]*)\}', 'g') m
+    loop
+      if v_placeholder <> all (array['branch', 'event', 'pipeline', 'pull_request']) then
+        raise exception 'Unknown placeholder {%} in the concurrency group', v_placeholder using errcode = 'FL201',
+          detail = pg_catalog.format('concurrency_group: unknown placeholder {%s} (expected {branch}, {event}, {pipeline}, {pull_request})', v_placeholder);
+      end if;
+    end loop;
+    if pg_catalog.regexp_replace(new.concurrency_group, '\{(branch|event|pipeline|pull_request)\}', '', 'g') ~ '[{}]' then
+      raise exception 'Unbalanced braces in the concurrency group "%"', new.concurrency_group using errcode = 'FL201',
+        detail = 'concurrency_group: a { or } outside a placeholder like {branch}';
+    end if;
+  elsif new.cancel_in_progress then
+    raise exception 'cancel_in_progress needs a concurrency group' using errcode = 'FL201',
+      detail = 'cancel_in_progress: needs a concurrency_group';
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: FUNCTION tg_pipelines__validate(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_pipelines__validate() IS 'Trigger function: validates a pipeline''s name, definition, trigger_config and concurrency settings (FL201 with the path in detail).';
 
 --
 -- Name: tg_projects__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -1556,6 +3546,237 @@ $$;
 COMMENT ON FUNCTION app_private.tg_users__keep_an_owner() IS 'Trigger function: refuses a change that leaves an organization without an owner; safe under concurrent changes.';
 
 --
+-- Name: time_out_pipelines(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.time_out_pipelines(at timestamp with time zone DEFAULT now()) RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_repo record;
+  v_step app_public.pipeline_steps;
+  v_exec record;
+  v_steps integer;
+  v_execs integer;
+begin
+  for v_repo in
+    select distinct x.organization_id, x.repository_id from (
+      select e.organization_id, e.repository_id
+        from app_public.pipeline_steps s
+        join app_public.pipeline_executions e
+          on e.organization_id = s.organization_id and e.id = s.execution_id and e.created_at = s.execution_created_at
+       where s.status = 'in_progress' and s.timeout_at <= time_out_pipelines.at
+      union all
+      select e.organization_id, e.repository_id
+        from app_public.pipeline_executions e
+       where e.status = 'in_progress' and e.timeout_at <= time_out_pipelines.at) x
+  loop
+    perform app_private.lock_pipeline_runs(v_repo.organization_id, v_repo.repository_id);
+    v_steps := 0;
+    v_execs := 0;
+    -- Executions first: a run past its own timeout ends with its running steps
+    -- timed out (not retried); then the steps of the runs that go on.
+    for v_exec in
+      select e.id, e.created_at, e.timeout_minutes from app_public.pipeline_executions e
+       where e.organization_id = v_repo.organization_id and e.repository_id = v_repo.repository_id
+         and e.status = 'in_progress' and e.timeout_at <= time_out_pipelines.at
+    loop
+      perform app_private.end_execution(v_repo.organization_id, v_exec.id, v_exec.created_at,
+        'timed_out', 'timed_out', 'skipped', time_out_pipelines.at,
+        pg_catalog.format('timed out after %s minutes', v_exec.timeout_minutes));
+      v_execs := v_execs + 1;
+    end loop;
+    for v_step in
+      select s.* from app_public.pipeline_steps s
+        join app_public.pipeline_executions e
+          on e.organization_id = s.organization_id and e.id = s.execution_id and e.created_at = s.execution_created_at
+       where s.organization_id = v_repo.organization_id and e.repository_id = v_repo.repository_id
+         and s.status = 'in_progress' and s.timeout_at <= time_out_pipelines.at
+       order by s.timeout_at
+    loop
+      perform app_private.finish_step(v_step, 'timed_out', null, null,
+        pg_catalog.jsonb_build_object('message', pg_catalog.format('timed out after %s minutes', v_step.timeout_minutes)),
+        time_out_pipelines.at);
+      v_steps := v_steps + 1;
+    end loop;
+    perform app_private.dispatch_executions(v_repo.organization_id, v_repo.repository_id, time_out_pipelines.at);
+    if v_steps + v_execs > 0 then
+      return next pg_catalog.format('timed out %s steps and %s executions in repository %s',
+                                    v_steps, v_execs, v_repo.repository_id);
+    end if;
+  end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION time_out_pipelines(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.time_out_pipelines(at timestamp with time zone) IS 'Ends running steps and executions past their timeout as timed_out, then starts what the freed slots allow; returns one line per repository.';
+
+--
+-- Name: pipeline_artifacts; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.pipeline_artifacts (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    execution_created_at timestamp with time zone NOT NULL,
+    execution_id uuid NOT NULL,
+    step_id uuid,
+    name text NOT NULL,
+    size_bytes bigint NOT NULL,
+    content_type text NOT NULL,
+    checksum text,
+    storage_key text NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pipeline_artifacts_checksum_check CHECK ((checksum ~ '^sha256:[0-9a-f]{64}$'::text)),
+    CONSTRAINT pipeline_artifacts_name_check CHECK (((length(name) >= 1) AND (length(name) <= 255))),
+    CONSTRAINT pipeline_artifacts_size_bytes_check CHECK ((size_bytes >= 0))
+)
+PARTITION BY RANGE (execution_created_at);
+ALTER TABLE ONLY app_public.pipeline_artifacts ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE pipeline_artifacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.pipeline_artifacts IS '@behavior -insert -update
+A file a step produced, kept in the artifact storage under `storageKey` until `expiresAt` (registered with `addArtifact`; admins may delete one earlier). Its object is deleted by the worker after its row.';
+
+--
+-- Name: COLUMN pipeline_artifacts.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.organization_id IS 'The organization it belongs to.';
+
+--
+-- Name: COLUMN pipeline_artifacts.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.id IS 'The artifact''s id.';
+
+--
+-- Name: COLUMN pipeline_artifacts.execution_created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.execution_created_at IS 'Its execution''s creation time (the partition key).';
+
+--
+-- Name: COLUMN pipeline_artifacts.execution_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.execution_id IS 'The execution that produced it.';
+
+--
+-- Name: COLUMN pipeline_artifacts.step_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.step_id IS 'The step that produced it.';
+
+--
+-- Name: COLUMN pipeline_artifacts.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.name IS '@behavior +orderBy
+Its name (a relative path), unique in the execution.';
+
+--
+-- Name: COLUMN pipeline_artifacts.size_bytes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.size_bytes IS 'Its size in bytes.';
+
+--
+-- Name: COLUMN pipeline_artifacts.content_type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.content_type IS 'Its media type.';
+
+--
+-- Name: COLUMN pipeline_artifacts.checksum; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.checksum IS '`sha256:` and its SHA-256 in hex, if given.';
+
+--
+-- Name: COLUMN pipeline_artifacts.storage_key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.storage_key IS 'Where the artifact storage keeps it (chosen by the database, ids only).';
+
+--
+-- Name: COLUMN pipeline_artifacts.expires_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.expires_at IS 'When it is deleted: added + the organization''s `artifact_retention_days` (default 90).';
+
+--
+-- Name: COLUMN pipeline_artifacts.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_artifacts.created_at IS 'When it was added.';
+
+--
+-- Name: add_artifact(uuid, text, bigint, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.add_artifact(step_id uuid, name text, size_bytes bigint, content_type text DEFAULT 'application/octet-stream'::text, checksum text DEFAULT NULL::text) RETURNS app_public.pipeline_artifacts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Definer: artifacts have no insert grant; the storage key and expiry are the database's.
+declare
+  v_step app_public.pipeline_steps;
+  v_id constant uuid := pg_catalog.gen_random_uuid();
+  v_artifact app_public.pipeline_artifacts;
+  v_at timestamptz;
+begin
+  perform app_private.require_role('member');
+  if add_artifact.name is null or pg_catalog.length(add_artifact.name) not between 1 and 255
+     or add_artifact.name ~ '[[:cntrl:]\\]' or add_artifact.name ~ '(^/|^\.\.?(/|$)|/\.\.?(/|$))' then
+    raise exception 'Invalid artifact name "%"', add_artifact.name using errcode = 'FL204',
+      detail = 'name: must be 1 to 255 characters, a relative path without control characters, backslashes, "." or ".." segments';
+  end if;
+  if add_artifact.size_bytes is null or add_artifact.size_bytes < 0 then
+    raise exception 'Invalid artifact size' using errcode = 'FL204', detail = 'sizeBytes: must be 0 or more';
+  end if;
+  if add_artifact.content_type is null or add_artifact.content_type !~ '^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$' then
+    raise exception 'Invalid content type "%"', add_artifact.content_type using errcode = 'FL204',
+      detail = 'contentType: must be a media type like "application/zip"';
+  end if;
+  if add_artifact.checksum is not null and add_artifact.checksum !~ '^sha256:[0-9a-f]{64}$' then
+    raise exception 'Invalid checksum' using errcode = 'FL204', detail = 'checksum: must be "sha256:" and 64 lowercase hexadecimal digits';
+  end if;
+  v_step := app_private.lock_step(add_artifact.step_id);
+  if v_step.status <> 'in_progress' then
+    raise exception 'The step "%" is %: artifacts are added while it runs', v_step.name, v_step.status
+      using errcode = 'FL202', detail = pg_catalog.upper(v_step.status::text);
+  end if;
+  v_at := pg_catalog.clock_timestamp();
+  insert into app_public.pipeline_artifacts (
+    organization_id, id, execution_created_at, execution_id, step_id, name, size_bytes, content_type,
+    checksum, storage_key, created_at, expires_at)
+  values (
+    v_step.organization_id, v_id, v_step.execution_created_at, v_step.execution_id, v_step.id,
+    add_artifact.name, add_artifact.size_bytes, add_artifact.content_type, add_artifact.checksum,
+    pg_catalog.format('%s/%s/%s', v_step.organization_id, v_step.execution_id, v_id), v_at,
+    v_at + pg_catalog.make_interval(days => app_private.artifact_retention_days(v_step.organization_id)))
+  returning * into v_artifact;
+  return v_artifact;
+end;
+$_$;
+
+--
+-- Name: FUNCTION add_artifact(step_id uuid, name text, size_bytes bigint, content_type text, checksum text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.add_artifact(step_id uuid, name text, size_bytes bigint, content_type text, checksum text) IS '@resultFieldName artifact
+Registers an artifact of a running step (members, e.g. a runner) and returns where to store it (`storageKey`); it expires after the organization''s `artifact_retention_days` (default 90). A name is unique per execution.';
+
+--
 -- Name: users; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -1686,36 +3907,51 @@ COMMENT ON FUNCTION app_public.add_user(email text, name text, role app_public.u
 Adds a user to the current organization (admins and owners; only owners add owners).';
 
 --
--- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: append_step_log(uuid, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.current_org_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
+CREATE FUNCTION app_public.append_step_log(step_id uuid, content text) RETURNS app_public.pipeline_steps
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select nullif(pg_catalog.current_setting('jwt.claims.org_id', true), '')::uuid;
+-- Definer: logs have no insert grant, and the cap is the operator's (not readable by the visitor).
+declare
+  v_step app_public.pipeline_steps;
+  v_bytes constant integer := pg_catalog.octet_length(append_step_log.content);
+  v_limit integer;
+begin
+  perform app_private.require_role('member');
+  if coalesce(v_bytes, 0) = 0 then
+    raise exception 'Nothing to append' using errcode = 'FL204', detail = 'content: must not be empty';
+  end if;
+  v_step := app_private.lock_step(append_step_log.step_id);
+  if v_step.status <> 'in_progress' then
+    raise exception 'The step "%" is %: logs are written while it runs', v_step.name, v_step.status
+      using errcode = 'FL202', detail = pg_catalog.upper(v_step.status::text);
+  end if;
+  v_limit := app_private.step_log_limit(v_step.organization_id);
+  if v_step.log_bytes + v_bytes > v_limit then
+    raise exception 'The step''s log would exceed % bytes', v_limit using errcode = 'FL206',
+      detail = pg_catalog.format('limit %s bytes, written %s, refused %s', v_limit, v_step.log_bytes, v_bytes),
+      hint = 'Write less (or store the full log as an artifact); the operator sets the limit.';
+  end if;
+  insert into app_public.pipeline_step_logs (organization_id, step_id, execution_created_at, seq, content)
+  values (v_step.organization_id, v_step.id, v_step.execution_created_at, v_step.log_chunks + 1, append_step_log.content);
+  update app_public.pipeline_steps s
+     set log_bytes = s.log_bytes + v_bytes, log_chunks = s.log_chunks + 1
+   where s.organization_id = v_step.organization_id and s.id = v_step.id
+     and s.execution_created_at = v_step.execution_created_at
+  returning * into v_step;
+  return v_step;
+end;
 $$;
 
 --
--- Name: FUNCTION current_org_id(); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION append_step_log(step_id uuid, content text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.current_org_id() IS 'The organization the current request acts for (the verified token''s `org_id` claim), or null.';
-
---
--- Name: current_user_id(); Type: FUNCTION; Schema: app_public; Owner: -
---
-
-CREATE FUNCTION app_public.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-  select nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::uuid;
-$$;
-
---
--- Name: FUNCTION current_user_id(); Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON FUNCTION app_public.current_user_id() IS 'The user the current request acts for (the verified token''s `user_id` claim), or null.';
+COMMENT ON FUNCTION app_public.append_step_log(step_id uuid, content text) IS '@resultFieldName step
+Appends text to a running step''s log (members, e.g. a runner). A step''s log is capped (4 MiB unless the operator set another limit): a chunk that would pass the cap is refused whole with FL206.';
 
 --
 -- Name: tasks; Type: TABLE; Schema: app_public; Owner: -
@@ -1924,6 +4160,44 @@ $$;
 COMMENT ON FUNCTION app_public.blocked_tasks(task_id uuid) IS 'The tasks this one blocks directly, each with the number of other open tasks that still block it (0: finishing this one makes it ready).';
 
 --
+-- Name: cancel_execution(uuid, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cancel_execution(execution_id uuid, reason text DEFAULT NULL::text) RETURNS app_public.pipeline_executions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: executions have no update grant; status changes go through these functions.
+declare
+  v_exec app_public.pipeline_executions;
+begin
+  perform app_private.require_role('member');
+  if pg_catalog.length(cancel_execution.reason) > 500 then
+    raise exception 'A reason is at most 500 characters' using errcode = 'FL204', detail = 'reason: at most 500 characters';
+  end if;
+  v_exec := app_private.lock_execution(cancel_execution.execution_id);
+  if v_exec.status = 'completed' then
+    raise exception 'The execution is already completed (%)', v_exec.conclusion using errcode = 'FL202',
+      detail = 'COMPLETED → COMPLETED';
+  end if;
+  perform app_private.end_execution(v_exec.organization_id, v_exec.id, v_exec.created_at,
+    'cancelled', 'cancelled', 'cancelled', pg_catalog.clock_timestamp(),
+    coalesce(cancel_execution.reason, 'cancelled by a user'));
+  perform app_private.dispatch_executions(v_exec.organization_id, v_exec.repository_id, pg_catalog.clock_timestamp());
+  select * into v_exec from app_public.pipeline_executions e
+   where e.organization_id = v_exec.organization_id and e.id = v_exec.id and e.created_at = v_exec.created_at;
+  return v_exec;
+end;
+$$;
+
+--
+-- Name: FUNCTION cancel_execution(execution_id uuid, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cancel_execution(execution_id uuid, reason text) IS '@resultFieldName execution
+Cancels an unfinished execution (members): it and its unfinished steps end `CANCELLED`, and the next queued execution may start.';
+
+--
 -- Name: change_user_role(uuid, app_public.user_role); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -1965,6 +4239,88 @@ $$;
 
 COMMENT ON FUNCTION app_public.change_user_role(user_id uuid, role app_public.user_role) IS '@resultFieldName user
 Changes a user''s role in the current organization (admins and owners; only owners touch the owner role).';
+
+--
+-- Name: complete_execution(uuid, app_public.pipeline_conclusion); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion DEFAULT NULL::app_public.pipeline_conclusion) RETURNS app_public.pipeline_executions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: executions have no update grant; status changes go through these functions.
+declare
+  v_exec app_public.pipeline_executions;
+begin
+  perform app_private.require_role('member');
+  v_exec := app_private.lock_execution(complete_execution.execution_id);
+  if v_exec.status <> 'in_progress' then
+    raise exception 'Only a running execution can be completed; this one is %', v_exec.status
+      using errcode = 'FL202',
+            detail = pg_catalog.format('%s → COMPLETED', pg_catalog.upper(v_exec.status::text)),
+            hint = case when v_exec.status = 'completed' then 'Re-run it instead (rerunExecution).'
+                        else 'Cancel it instead (cancelExecution).' end;
+  end if;
+  perform app_private.end_execution(v_exec.organization_id, v_exec.id, v_exec.created_at,
+    complete_execution.conclusion, 'cancelled', 'skipped', pg_catalog.clock_timestamp(), 'completed by a user');
+  perform app_private.dispatch_executions(v_exec.organization_id, v_exec.repository_id, pg_catalog.clock_timestamp());
+  select * into v_exec from app_public.pipeline_executions e
+   where e.organization_id = v_exec.organization_id and e.id = v_exec.id and e.created_at = v_exec.created_at;
+  return v_exec;
+end;
+$$;
+
+--
+-- Name: FUNCTION complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion) IS '@resultFieldName execution
+Completes a running execution (members), with the given conclusion or one derived from its steps; running steps end `CANCELLED` and steps not started end `SKIPPED`. An execution also completes by itself when its last step does.';
+
+--
+-- Name: complete_step(uuid, app_public.pipeline_conclusion, integer, jsonb, jsonb); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer DEFAULT NULL::integer, metrics jsonb DEFAULT NULL::jsonb, error jsonb DEFAULT NULL::jsonb) RETURNS app_public.pipeline_steps
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: steps have no update grant; status changes go through these functions.
+declare
+  v_step app_public.pipeline_steps;
+begin
+  perform app_private.require_role('member');
+  if complete_step.conclusion is null then
+    raise exception 'A step completes with a conclusion' using errcode = 'FL204',
+      detail = 'conclusion: must be SUCCESS, FAILURE, CANCELLED, SKIPPED, TIMED_OUT or NEUTRAL';
+  end if;
+  if complete_step.metrics is not null and (pg_catalog.jsonb_typeof(complete_step.metrics) <> 'object'
+                                            or pg_catalog.octet_length(complete_step.metrics::text) > 65536) then
+    raise exception 'Invalid step metrics' using errcode = 'FL204', detail = 'metrics: must be a JSON object of at most 64 KiB';
+  end if;
+  if complete_step.error is not null and (pg_catalog.jsonb_typeof(complete_step.error) <> 'object'
+                                          or pg_catalog.octet_length(complete_step.error::text) > 65536) then
+    raise exception 'Invalid step error' using errcode = 'FL204', detail = 'error: must be a JSON object of at most 64 KiB';
+  end if;
+  v_step := app_private.lock_step(complete_step.step_id);
+  if v_step.status <> 'completed' and not exists (
+       select 1 from app_public.pipeline_executions e
+        where e.organization_id = v_step.organization_id and e.id = v_step.execution_id
+          and e.created_at = v_step.execution_created_at and e.status = 'in_progress') then
+    raise exception 'The execution is not running: its steps cannot complete' using errcode = 'FL205',
+      hint = 'Cancel the execution instead (cancelExecution).';
+  end if;
+  return app_private.finish_step(v_step, complete_step.conclusion, complete_step.exit_code,
+                                 complete_step.metrics, complete_step.error, pg_catalog.clock_timestamp());
+end;
+$$;
+
+--
+-- Name: FUNCTION complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb) IS '@resultFieldName step
+Ends a running step (members, e.g. a runner) with its conclusion, exit code, metrics (merged) and error details. A failure with attempts left under the step''s retry policy queues its next attempt; steps that needed a failed step are skipped; the last step completes the execution. A step not started can only be `SKIPPED`.';
 
 --
 -- Name: create_organization(text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -2233,6 +4589,91 @@ $$;
 COMMENT ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) IS 'Whether this feature is on for the current organization.';
 
 --
+-- Name: pipeline_stats(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone DEFAULT (now() - '30 days'::interval)) RETURNS SETOF app_public.pipeline_branch_stats
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select e.branch,
+         pg_catalog.count(*)::integer,
+         pg_catalog.count(*) filter (where e.conclusion = 'success')::integer,
+         pg_catalog.count(*) filter (where e.conclusion in ('failure', 'timed_out'))::integer,
+         case when pg_catalog.count(*) filter (where e.conclusion in ('success', 'failure', 'timed_out')) > 0
+              then (pg_catalog.count(*) filter (where e.conclusion = 'success'))::double precision
+                   / pg_catalog.count(*) filter (where e.conclusion in ('success', 'failure', 'timed_out')) end,
+         pg_catalog.round(pg_catalog.percentile_cont(0.5) within group (order by e.run_duration_ms))::bigint,
+         pg_catalog.round(pg_catalog.percentile_cont(0.95) within group (order by e.run_duration_ms))::bigint,
+         pg_catalog.round(pg_catalog.percentile_cont(0.5) within group (order by e.queued_duration_ms))::bigint,
+         pg_catalog.round(pg_catalog.percentile_cont(0.95) within group (order by e.queued_duration_ms))::bigint
+    from app_public.pipeline_executions e
+   where e.organization_id = app_public.current_org_id()
+     and e.pipeline_id = pipeline_stats.pipeline_id
+     and e.created_at >= pipeline_stats.since
+     and e.status = 'completed'
+   group by grouping sets ((e.branch), ())
+   order by e.branch nulls first;
+$$;
+
+--
+-- Name: FUNCTION pipeline_stats(pipeline_id uuid, since timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone) IS 'Runs, success rate and p50/p95 run and queue times (ms) of a pipeline''s executions completed since `since` (default 30 days ago), per branch; the row with `branch: null` is all branches together.';
+
+--
+-- Name: pipeline_steps_log(app_public.pipeline_steps); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.pipeline_steps_log(step app_public.pipeline_steps) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select pg_catalog.string_agg(l.content, '' order by l.seq)
+    from app_public.pipeline_step_logs l
+   where l.organization_id = (pipeline_steps_log.step).organization_id
+     and l.step_id = (pipeline_steps_log.step).id
+     and l.execution_created_at = (pipeline_steps_log.step).execution_created_at;
+$$;
+
+--
+-- Name: FUNCTION pipeline_steps_log(step app_public.pipeline_steps); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.pipeline_steps_log(step app_public.pipeline_steps) IS 'The step''s log so far (null before anything was written).';
+
+--
+-- Name: ready_steps(uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.ready_steps(execution_id uuid) RETURNS SETOF app_public.pipeline_steps
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select s.*
+    from app_public.pipeline_executions e
+    join app_public.pipeline_steps s
+      on s.organization_id = e.organization_id and s.execution_id = e.id and s.execution_created_at = e.created_at
+   where e.organization_id = app_public.current_org_id() and e.id = ready_steps.execution_id
+     and e.status = 'in_progress' and s.status = 'queued'
+     and not exists (
+       select 1 from pg_catalog.unnest(s.needs) n(name)
+        where not exists (
+          select 1 from app_public.pipeline_steps d
+           where d.organization_id = s.organization_id and d.execution_id = s.execution_id
+             and d.execution_created_at = s.execution_created_at and d.name = n.name
+             and app_hidden.pipeline_need_met(d.status, d.conclusion, d.continue_on_error)))
+   order by s.position;
+$$;
+
+--
+-- Name: FUNCTION ready_steps(execution_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.ready_steps(execution_id uuid) IS 'The steps of a running execution that may start now: not started, every step they need met. Runners call `startStep` on them.';
+
+--
 -- Name: ready_tasks(uuid); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -2301,6 +4742,63 @@ $$;
 
 COMMENT ON FUNCTION app_public.remove_user(user_id uuid) IS '@resultFieldName user
 Removes a user from the current organization (admins and owners, or the user themself). Returns the removed user.';
+
+--
+-- Name: rerun_execution(uuid, boolean); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.rerun_execution(execution_id uuid, failed_only boolean DEFAULT false) RETURNS app_public.pipeline_executions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: executions have no insert grant; a re-run is a new execution.
+declare
+  v_prev app_public.pipeline_executions;
+  v_pipeline app_public.pipelines;
+  v_latest app_public.pipeline_executions;
+begin
+  perform app_private.require_role('member');
+  v_prev := app_private.lock_execution(rerun_execution.execution_id);
+  if v_prev.status <> 'completed' then
+    raise exception 'Only a completed execution can be re-run; this one is %', v_prev.status
+      using errcode = 'FL207', hint = 'Wait for it to finish, or cancel it first.';
+  end if;
+  select * into v_latest from app_public.pipeline_executions e
+   where e.organization_id = v_prev.organization_id and e.run_id = v_prev.run_id
+   order by e.attempt desc limit 1;
+  if v_latest.id <> v_prev.id then
+    raise exception 'Attempt % of this run exists already: re-run the latest attempt', v_latest.attempt
+      using errcode = 'FL207', detail = v_latest.id::text;
+  end if;
+  if v_prev.attempt >= 100 then
+    raise exception 'A run has at most 100 attempts' using errcode = 'FL207';
+  end if;
+  if rerun_execution.failed_only and not exists (
+       select 1 from app_public.pipeline_steps s
+        where s.organization_id = v_prev.organization_id and s.execution_id = v_prev.id
+          and s.execution_created_at = v_prev.created_at
+          and not app_hidden.pipeline_need_met(s.status, s.conclusion, s.continue_on_error)) then
+    raise exception 'No step of this execution failed' using errcode = 'FL207',
+      hint = 'Re-run all steps instead (failedOnly: false).';
+  end if;
+  select * into v_pipeline from app_public.pipelines p
+   where p.organization_id = v_prev.organization_id and p.id = v_prev.pipeline_id;
+  if v_pipeline.status = 'disabled' then
+    raise exception 'The pipeline "%" is disabled', v_pipeline.name using errcode = 'FL203',
+      hint = 'Enable it (updatePipeline with status: ACTIVE) first.';
+  end if;
+  return app_private.create_execution(
+    v_pipeline, v_prev.event, v_prev.branch, v_prev.commit_sha, v_prev.pull_request_number,
+    v_prev.trigger_metadata, app_public.current_user_id(), null, v_prev, rerun_execution.failed_only);
+end;
+$$;
+
+--
+-- Name: FUNCTION rerun_execution(execution_id uuid, failed_only boolean); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.rerun_execution(execution_id uuid, failed_only boolean) IS '@resultFieldName execution
+Re-runs a completed execution (members, the latest attempt of its run) as a new execution with the next `attempt`, linked by `previousAttemptId`. `failedOnly`: steps that succeeded are kept (`reused`), the others and every step after them run again.';
 
 --
 -- Name: search_tasks(text, uuid); Type: FUNCTION; Schema: app_public; Owner: -
@@ -2380,6 +4878,96 @@ $$;
 
 COMMENT ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) IS '@resultFieldName featureFlag
 Turns a feature on or off for the current organization (admins and owners); null returns it to the global default.';
+
+--
+-- Name: start_execution(uuid, text, text, text, integer, jsonb); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.start_execution(pipeline_id uuid, event text DEFAULT 'manual'::text, branch text DEFAULT NULL::text, commit_sha text DEFAULT NULL::text, pull_request_number integer DEFAULT NULL::integer, trigger_metadata jsonb DEFAULT '{}'::jsonb) RETURNS app_public.pipeline_executions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: executions have no insert grant; this is where runs begin.
+declare
+  v_pipeline app_public.pipelines;
+begin
+  perform app_private.require_role('member');
+  select * into v_pipeline from app_public.pipelines p
+   where p.organization_id = app_public.current_org_id() and p.id = start_execution.pipeline_id;
+  if not found then
+    raise exception 'No such pipeline in this organization' using errcode = 'FL003';
+  end if;
+  if v_pipeline.status = 'disabled' then
+    raise exception 'The pipeline "%" is disabled', v_pipeline.name using errcode = 'FL203',
+      hint = 'Enable it (updatePipeline with status: ACTIVE) first.';
+  end if;
+  return app_private.create_execution(
+    v_pipeline, start_execution.event, start_execution.branch, start_execution.commit_sha,
+    start_execution.pull_request_number, start_execution.trigger_metadata,
+    app_public.current_user_id(), null);
+end;
+$$;
+
+--
+-- Name: FUNCTION start_execution(pipeline_id uuid, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.start_execution(pipeline_id uuid, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb) IS '@resultFieldName execution
+Starts a run of a pipeline (members): it begins at once if the pipeline''s concurrency limit and group allow, otherwise it is `QUEUED` or `WAITING` and starts when a slot frees. `event` is what triggered it (default `manual`), `branch` defaults to the repository''s default branch.';
+
+--
+-- Name: start_step(uuid); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.start_step(step_id uuid) RETURNS app_public.pipeline_steps
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Definer: steps have no update grant; status changes go through these functions.
+declare
+  v_step app_public.pipeline_steps;
+  v_status app_public.pipeline_run_status;
+  v_unmet text[];
+begin
+  perform app_private.require_role('member');
+  v_step := app_private.lock_step(start_step.step_id);
+  if v_step.status <> 'queued' then
+    raise exception 'The step "%" is already %', v_step.name, v_step.status using errcode = 'FL202',
+      detail = pg_catalog.format('%s → IN_PROGRESS', pg_catalog.upper(v_step.status::text));
+  end if;
+  select e.status into v_status from app_public.pipeline_executions e
+   where e.organization_id = v_step.organization_id and e.id = v_step.execution_id
+     and e.created_at = v_step.execution_created_at;
+  if v_status <> 'in_progress' then
+    raise exception 'The execution is %, not running: its steps cannot start', v_status using errcode = 'FL205';
+  end if;
+  select pg_catalog.array_agg(n.name order by n.name) into v_unmet
+    from pg_catalog.unnest(v_step.needs) n(name)
+   where not exists (
+     select 1 from app_public.pipeline_steps d
+      where d.organization_id = v_step.organization_id and d.execution_id = v_step.execution_id
+        and d.execution_created_at = v_step.execution_created_at and d.name = n.name
+        and app_hidden.pipeline_need_met(d.status, d.conclusion, d.continue_on_error));
+  if v_unmet is not null then
+    raise exception 'The step "%" needs steps that have not succeeded yet', v_step.name using errcode = 'FL205',
+      detail = pg_catalog.array_to_string(v_unmet, ', '), hint = 'Start one of readySteps instead.';
+  end if;
+  update app_public.pipeline_steps s
+     set status = 'in_progress', started_at = pg_catalog.clock_timestamp(), completed_at = null,
+         timeout_at = pg_catalog.clock_timestamp() + pg_catalog.make_interval(mins => s.timeout_minutes)
+   where s.organization_id = v_step.organization_id and s.id = v_step.id
+     and s.execution_created_at = v_step.execution_created_at
+  returning * into v_step;
+  return v_step;
+end;
+$$;
+
+--
+-- Name: FUNCTION start_step(step_id uuid); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.start_step(step_id uuid) IS '@resultFieldName step
+Marks a ready step of a running execution as started (members, e.g. a runner); FL205 when its needs are not met or the execution is not running.';
 
 --
 -- Name: task_ancestors(uuid); Type: FUNCTION; Schema: app_public; Owner: -
@@ -2762,6 +5350,65 @@ COMMENT ON COLUMN app_public.audit_events.request_id IS '@behavior +filterBy
 The API request (x-request-id) that made the change.';
 
 --
+-- Name: pipeline_step_logs; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.pipeline_step_logs (
+    organization_id uuid NOT NULL,
+    step_id uuid NOT NULL,
+    execution_created_at timestamp with time zone NOT NULL,
+    seq integer NOT NULL,
+    content text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pipeline_step_logs_seq_check CHECK ((seq >= 1))
+)
+PARTITION BY RANGE (execution_created_at);
+ALTER TABLE ONLY app_public.pipeline_step_logs ALTER COLUMN organization_id SET (n_distinct=-0.01);
+
+--
+-- Name: TABLE pipeline_step_logs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.pipeline_step_logs IS '@behavior -*
+A step''s log in the chunks it was written in (read it as `log` on the step).';
+
+--
+-- Name: COLUMN pipeline_step_logs.organization_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_step_logs.organization_id IS 'The organization it belongs to.';
+
+--
+-- Name: COLUMN pipeline_step_logs.step_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_step_logs.step_id IS 'The step.';
+
+--
+-- Name: COLUMN pipeline_step_logs.execution_created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_step_logs.execution_created_at IS 'The execution''s creation time (the partition key).';
+
+--
+-- Name: COLUMN pipeline_step_logs.seq; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_step_logs.seq IS 'The chunk''s place in the log, from 1.';
+
+--
+-- Name: COLUMN pipeline_step_logs.content; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_step_logs.content IS 'The text.';
+
+--
+-- Name: COLUMN pipeline_step_logs.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipeline_step_logs.created_at IS 'When it was written.';
+
+--
 -- Name: db_health_check; Type: VIEW; Schema: app_private; Owner: -
 --
 
@@ -2813,6 +5460,23 @@ CREATE TABLE app_private.maintenance_state (
 COMMENT ON TABLE app_private.maintenance_state IS 'One row: which scheduler runs maintenance (pg_cron, or the worker''s crontab when null) and when it last ran.';
 
 --
+-- Name: maintenance_steps; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.maintenance_steps (
+    name text NOT NULL,
+    fn regprocedure NOT NULL,
+    "position" integer DEFAULT 100 NOT NULL,
+    CONSTRAINT maintenance_steps_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+--
+-- Name: TABLE maintenance_steps; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.maintenance_steps IS 'Each module''s routine work, run by app_private.run_maintenance(at) after partitions, retention and rate-limit buckets, by position: a function (at timestamptz) returning setof text.';
+
+--
 -- Name: partitioned_tables; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -2820,6 +5484,8 @@ CREATE TABLE app_private.partitioned_tables (
     table_name regclass NOT NULL,
     retention interval,
     premake integer DEFAULT 3 NOT NULL,
+    drop_order integer DEFAULT 0 NOT NULL,
+    before_drop regprocedure,
     CONSTRAINT partitioned_tables_premake_check CHECK (((premake >= 1) AND (premake <= 24))),
     CONSTRAINT partitioned_tables_retention_check CHECK ((retention > '00:00:00'::interval))
 );
@@ -2829,6 +5495,18 @@ CREATE TABLE app_private.partitioned_tables (
 --
 
 COMMENT ON TABLE app_private.partitioned_tables IS 'Monthly-partitioned tables: how long their partitions are kept and how many months are created ahead.';
+
+--
+-- Name: COLUMN partitioned_tables.drop_order; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.partitioned_tables.drop_order IS 'Within a month, partitions are dropped in this order (lowest first): a table before the tables it references.';
+
+--
+-- Name: COLUMN partitioned_tables.before_drop; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.partitioned_tables.before_drop IS 'Called with a partition (regclass) before retention drops it, e.g. to hand what its rows point at to the worker.';
 
 --
 -- Name: partition_counts; Type: VIEW; Schema: app_private; Owner: -
@@ -3394,6 +6072,13 @@ ALTER TABLE ONLY app_private.maintenance_state
     ADD CONSTRAINT maintenance_state_pkey PRIMARY KEY (singleton);
 
 --
+-- Name: maintenance_steps maintenance_steps_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.maintenance_steps
+    ADD CONSTRAINT maintenance_steps_pkey PRIMARY KEY (name);
+
+--
 -- Name: organization_limits organization_limits_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -3406,6 +6091,13 @@ ALTER TABLE ONLY app_private.organization_limits
 
 ALTER TABLE ONLY app_private.partitioned_tables
     ADD CONSTRAINT partitioned_tables_pkey PRIMARY KEY (table_name);
+
+--
+-- Name: pipeline_limits pipeline_limits_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.pipeline_limits
+    ADD CONSTRAINT pipeline_limits_pkey PRIMARY KEY (organization_id);
 
 --
 -- Name: rate_limit_buckets rate_limit_buckets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
@@ -3448,6 +6140,62 @@ ALTER TABLE ONLY app_public.organizations
 
 ALTER TABLE ONLY app_public.organizations
     ADD CONSTRAINT organizations_slug_key UNIQUE (slug);
+
+--
+-- Name: pipeline_artifacts pipeline_artifacts_organization_id_execution_id_execution_c_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipeline_artifacts
+    ADD CONSTRAINT pipeline_artifacts_organization_id_execution_id_execution_c_key UNIQUE (organization_id, execution_id, execution_created_at, name);
+
+--
+-- Name: pipeline_artifacts pipeline_artifacts_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipeline_artifacts
+    ADD CONSTRAINT pipeline_artifacts_pkey PRIMARY KEY (organization_id, id, execution_created_at);
+
+--
+-- Name: pipeline_executions pipeline_executions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipeline_executions
+    ADD CONSTRAINT pipeline_executions_pkey PRIMARY KEY (organization_id, id, created_at);
+
+--
+-- Name: pipeline_step_logs pipeline_step_logs_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipeline_step_logs
+    ADD CONSTRAINT pipeline_step_logs_pkey PRIMARY KEY (organization_id, step_id, execution_created_at, seq);
+
+--
+-- Name: pipeline_steps pipeline_steps_organization_id_execution_id_execution_creat_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipeline_steps
+    ADD CONSTRAINT pipeline_steps_organization_id_execution_id_execution_creat_key UNIQUE (organization_id, execution_id, execution_created_at, name);
+
+--
+-- Name: pipeline_steps pipeline_steps_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipeline_steps
+    ADD CONSTRAINT pipeline_steps_pkey PRIMARY KEY (organization_id, id, execution_created_at);
+
+--
+-- Name: pipelines pipelines_organization_id_repository_id_name_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipelines
+    ADD CONSTRAINT pipelines_organization_id_repository_id_name_key UNIQUE (organization_id, repository_id, name);
+
+--
+-- Name: pipelines pipelines_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipelines
+    ADD CONSTRAINT pipelines_pkey PRIMARY KEY (organization_id, id);
 
 --
 -- Name: projects projects_organization_id_key_key; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -3577,6 +6325,60 @@ CREATE INDEX organization_feature_flags_flag_name_idx ON app_public.organization
 CREATE INDEX organization_feature_flags_organization_id_updated_by_idx ON app_public.organization_feature_flags USING btree (organization_id, updated_by);
 
 --
+-- Name: pipeline_artifacts_expiry_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_artifacts_expiry_idx ON ONLY app_public.pipeline_artifacts USING btree (expires_at);
+
+--
+-- Name: pipeline_artifacts_organization_id_step_id_execution_create_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_artifacts_organization_id_step_id_execution_create_idx ON ONLY app_public.pipeline_artifacts USING btree (organization_id, step_id, execution_created_at);
+
+--
+-- Name: pipeline_executions_active_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_executions_active_idx ON ONLY app_public.pipeline_executions USING btree (organization_id, repository_id, created_at) WHERE (status <> 'completed'::app_public.pipeline_run_status);
+
+--
+-- Name: pipeline_executions_organization_id_created_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_executions_organization_id_created_at_idx ON ONLY app_public.pipeline_executions USING btree (organization_id, created_at);
+
+--
+-- Name: pipeline_executions_organization_id_pipeline_id_created_at__idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_executions_organization_id_pipeline_id_created_at__idx ON ONLY app_public.pipeline_executions USING btree (organization_id, pipeline_id, created_at) INCLUDE (branch, status, conclusion, run_duration_ms, queued_duration_ms);
+
+--
+-- Name: pipeline_executions_organization_id_run_id_attempt_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_executions_organization_id_run_id_attempt_idx ON ONLY app_public.pipeline_executions USING btree (organization_id, run_id, attempt);
+
+--
+-- Name: pipeline_executions_timeout_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_executions_timeout_idx ON ONLY app_public.pipeline_executions USING btree (timeout_at) WHERE (status = 'in_progress'::app_public.pipeline_run_status);
+
+--
+-- Name: pipeline_steps_timeout_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_steps_timeout_idx ON ONLY app_public.pipeline_steps USING btree (timeout_at) WHERE (status = 'in_progress'::app_public.pipeline_run_status);
+
+--
+-- Name: pipelines_organization_id_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipelines_organization_id_created_by_idx ON app_public.pipelines USING btree (organization_id, created_by);
+
+--
 -- Name: projects_name_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -3685,6 +6487,12 @@ CREATE INDEX users_organization_id_role_idx ON app_public.users USING btree (org
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_private.organization_limits FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: pipeline_limits _100_timestamps; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_private.pipeline_limits FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: audit_events _100_append_only; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -3707,6 +6515,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.organizatio
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: pipelines _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.pipelines FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: projects _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -3745,10 +6559,28 @@ CREATE TRIGGER _200_keep_an_owner_delete AFTER DELETE ON app_public.users REFERE
 CREATE TRIGGER _200_keep_an_owner_update AFTER UPDATE ON app_public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_users__keep_an_owner();
 
 --
+-- Name: pipeline_executions _200_status; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_status BEFORE UPDATE OF status, conclusion ON app_public.pipeline_executions FOR EACH ROW EXECUTE FUNCTION app_private.tg_pipeline_runs__status('execution');
+
+--
+-- Name: pipeline_steps _200_status; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_status BEFORE UPDATE OF status, conclusion ON app_public.pipeline_steps FOR EACH ROW EXECUTE FUNCTION app_private.tg_pipeline_runs__status('step');
+
+--
 -- Name: organizations _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
 CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE OF name, slug, settings ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__validate();
+
+--
+-- Name: pipelines _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE ON app_public.pipelines FOR EACH ROW EXECUTE FUNCTION app_private.tg_pipelines__validate();
 
 --
 -- Name: projects _200_validate; Type: TRIGGER; Schema: app_public; Owner: -
@@ -3773,6 +6605,12 @@ CREATE TRIGGER _200_validate BEFORE INSERT OR DELETE OR UPDATE ON app_public.tas
 --
 
 CREATE TRIGGER _200_validate BEFORE INSERT OR DELETE OR UPDATE ON app_public.tasks FOR EACH ROW EXECUTE FUNCTION app_private.tg_tasks__validate();
+
+--
+-- Name: organizations _200_validate_pipeline_settings; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_validate_pipeline_settings BEFORE INSERT OR UPDATE OF settings ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__pipeline_settings();
 
 --
 -- Name: tasks _210_hierarchy_delete; Type: TRIGGER; Schema: app_public; Owner: -
@@ -3823,6 +6661,12 @@ CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organization_feature
 CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
 
 --
+-- Name: pipelines _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.pipelines REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
 -- Name: projects _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -3863,6 +6707,12 @@ CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organization_feature
 --
 
 CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
+
+--
+-- Name: pipelines _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.pipelines REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
 
 --
 -- Name: projects _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
@@ -3907,6 +6757,12 @@ CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organization_feature
 CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('id', 'id', 'updated_at,created_at');
 
 --
+-- Name: pipelines _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.pipelines REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+
+--
 -- Name: projects _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -3937,11 +6793,48 @@ CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.tasks REFERENCING OL
 CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
 
 --
+-- Name: pipeline_artifacts _900_delete_objects; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_delete_objects AFTER DELETE ON app_public.pipeline_artifacts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_pipeline_artifacts__delete_objects();
+
+--
+-- Name: pipeline_executions _900_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_notify_insert AFTER INSERT ON app_public.pipeline_executions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_pipeline_executions__notify();
+
+--
+-- Name: pipeline_steps _900_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_notify_insert AFTER INSERT ON app_public.pipeline_steps REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_pipeline_steps__notify();
+
+--
+-- Name: pipeline_executions _900_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_notify_update AFTER UPDATE ON app_public.pipeline_executions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_pipeline_executions__notify();
+
+--
+-- Name: pipeline_steps _900_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_notify_update AFTER UPDATE ON app_public.pipeline_steps REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_pipeline_steps__notify();
+
+--
 -- Name: organization_limits organization_limits_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
 ALTER TABLE ONLY app_private.organization_limits
     ADD CONSTRAINT organization_limits_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: pipeline_limits pipeline_limits_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.pipeline_limits
+    ADD CONSTRAINT pipeline_limits_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
 -- Name: organization_feature_flags organization_feature_flags_flag_name_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -3963,6 +6856,118 @@ ALTER TABLE ONLY app_public.organization_feature_flags
 
 ALTER TABLE ONLY app_public.organization_feature_flags
     ADD CONSTRAINT organization_feature_flags_organization_id_updated_by_fkey FOREIGN KEY (organization_id, updated_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (updated_by);
+
+--
+-- Name: pipeline_artifacts pipeline_artifacts_execution_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_artifacts
+    ADD CONSTRAINT pipeline_artifacts_execution_fkey FOREIGN KEY (organization_id, execution_id, execution_created_at) REFERENCES app_public.pipeline_executions(organization_id, id, created_at) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT pipeline_artifacts_execution_fkey ON pipeline_artifacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT pipeline_artifacts_execution_fkey ON app_public.pipeline_artifacts IS '@fieldName execution
+@foreignFieldName artifacts';
+
+--
+-- Name: pipeline_artifacts pipeline_artifacts_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_artifacts
+    ADD CONSTRAINT pipeline_artifacts_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: pipeline_artifacts pipeline_artifacts_step_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_artifacts
+    ADD CONSTRAINT pipeline_artifacts_step_fkey FOREIGN KEY (organization_id, step_id, execution_created_at) REFERENCES app_public.pipeline_steps(organization_id, id, execution_created_at) ON DELETE SET NULL (step_id);
+
+--
+-- Name: CONSTRAINT pipeline_artifacts_step_fkey ON pipeline_artifacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT pipeline_artifacts_step_fkey ON app_public.pipeline_artifacts IS '@fieldName step
+@foreignFieldName artifacts';
+
+--
+-- Name: pipeline_executions pipeline_executions_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_executions
+    ADD CONSTRAINT pipeline_executions_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: pipeline_executions pipeline_executions_pipeline_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_executions
+    ADD CONSTRAINT pipeline_executions_pipeline_fkey FOREIGN KEY (organization_id, pipeline_id) REFERENCES app_public.pipelines(organization_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT pipeline_executions_pipeline_fkey ON pipeline_executions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT pipeline_executions_pipeline_fkey ON app_public.pipeline_executions IS '@fieldName pipeline
+@foreignFieldName executions';
+
+--
+-- Name: pipeline_step_logs pipeline_step_logs_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_step_logs
+    ADD CONSTRAINT pipeline_step_logs_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: pipeline_step_logs pipeline_step_logs_step_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_step_logs
+    ADD CONSTRAINT pipeline_step_logs_step_fkey FOREIGN KEY (organization_id, step_id, execution_created_at) REFERENCES app_public.pipeline_steps(organization_id, id, execution_created_at) ON DELETE CASCADE;
+
+--
+-- Name: pipeline_steps pipeline_steps_execution_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_steps
+    ADD CONSTRAINT pipeline_steps_execution_fkey FOREIGN KEY (organization_id, execution_id, execution_created_at) REFERENCES app_public.pipeline_executions(organization_id, id, created_at) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT pipeline_steps_execution_fkey ON pipeline_steps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT pipeline_steps_execution_fkey ON app_public.pipeline_steps IS '@fieldName execution
+@foreignFieldName steps';
+
+--
+-- Name: pipeline_steps pipeline_steps_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_steps
+    ADD CONSTRAINT pipeline_steps_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: pipelines pipelines_organization_id_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipelines
+    ADD CONSTRAINT pipelines_organization_id_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES app_public.users(organization_id, id) ON DELETE SET NULL (created_by);
+
+--
+-- Name: pipelines pipelines_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipelines
+    ADD CONSTRAINT pipelines_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: pipelines pipelines_organization_id_repository_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.pipelines
+    ADD CONSTRAINT pipelines_organization_id_repository_id_fkey FOREIGN KEY (organization_id, repository_id) REFERENCES app_public.repositories(organization_id, id) ON DELETE CASCADE;
 
 --
 -- Name: projects projects_organization_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -4083,6 +7088,12 @@ ALTER TABLE ONLY app_public.users
 ALTER TABLE app_private.maintenance_state ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: maintenance_steps; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.maintenance_steps ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: organization_limits; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -4095,6 +7106,12 @@ ALTER TABLE app_private.organization_limits ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_private.partitioned_tables ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: pipeline_limits; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.pipeline_limits ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: rate_limit_buckets; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -4105,6 +7122,18 @@ ALTER TABLE app_private.rate_limit_buckets ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.audit_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_artifacts delete_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_admin ON app_public.pipeline_artifacts FOR DELETE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
+-- Name: pipelines delete_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_admin ON app_public.pipelines FOR DELETE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
 
 --
 -- Name: projects delete_admin; Type: POLICY; Schema: app_public; Owner: -
@@ -4143,6 +7172,12 @@ CREATE POLICY delete_owner ON app_public.organizations FOR DELETE USING (((id = 
 ALTER TABLE app_public.feature_flags ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: pipelines insert_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_admin ON app_public.pipelines FOR INSERT WITH CHECK (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
 -- Name: projects insert_admin; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -4177,6 +7212,36 @@ ALTER TABLE app_public.organization_feature_flags ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.organizations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_artifacts; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_artifacts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_executions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_executions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_step_logs; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_step_logs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_steps; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipeline_steps ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipelines; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.pipelines ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: projects; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -4219,6 +7284,36 @@ CREATE POLICY select_member ON app_public.organization_feature_flags FOR SELECT 
 --
 
 CREATE POLICY select_member ON app_public.organizations FOR SELECT USING (((id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: pipeline_artifacts select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.pipeline_artifacts FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: pipeline_executions select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.pipeline_executions FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: pipeline_step_logs select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.pipeline_step_logs FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: pipeline_steps select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.pipeline_steps FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
+
+--
+-- Name: pipelines select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.pipelines FOR SELECT USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) IS NOT NULL)));
 
 --
 -- Name: projects select_member; Type: POLICY; Schema: app_public; Owner: -
@@ -4293,6 +7388,12 @@ ALTER TABLE app_public.task_status_transitions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.tasks ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: pipelines update_admin; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_admin ON app_public.pipelines FOR UPDATE USING (((organization_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_role() AS current_user_role) >= 'admin'::app_public.user_role)));
+
+--
 -- Name: projects update_admin; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -4359,6 +7460,13 @@ GRANT USAGE ON SCHEMA app_private TO :DATABASE_AUTHENTICATOR;
 GRANT USAGE ON SCHEMA app_public TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION branch_pattern_regex(pattern text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.branch_pattern_regex(pattern text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.branch_pattern_regex(pattern text) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION current_migration(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -4371,6 +7479,48 @@ GRANT ALL ON FUNCTION app_hidden.current_migration() TO :DATABASE_VISITOR;
 
 REVOKE ALL ON FUNCTION app_hidden.html_escape(text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.html_escape(text) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_accepts(trigger_config jsonb, event text, branch text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_accepts(trigger_config jsonb, event text, branch text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_accepts(trigger_config jsonb, event text, branch text) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_definition_error(definition jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_definition_steps(definition jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_trigger_config_error(config jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_trigger_config_error(config jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_trigger_config_error(config jsonb) TO :DATABASE_VISITOR;
 
 --
 -- Name: FUNCTION task_status_allows(from_status app_public.task_status, to_status app_public.task_status); Type: ACL; Schema: app_hidden; Owner: -
@@ -4392,10 +7542,34 @@ REVOKE ALL ON FUNCTION app_private.act_as_user(sub text, org_id uuid, user_id uu
 REVOKE ALL ON FUNCTION app_private.act_for_tenant(org_id uuid, actor text, request_id text) FROM PUBLIC;
 
 --
+-- Name: TABLE pipeline_executions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.pipeline_executions TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION admit_execution(execution app_public.pipeline_executions, cancel_in_progress boolean, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.admit_execution(execution app_public.pipeline_executions, cancel_in_progress boolean, at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION apply_retention(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.apply_retention(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION artifact_deletion_jobs(artifacts jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.artifact_deletion_jobs(artifacts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION artifact_retention_days(org uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.artifact_retention_days(org uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION assert_valid_user(name text, email text); Type: ACL; Schema: app_private; Owner: -
@@ -4404,10 +7578,126 @@ REVOKE ALL ON FUNCTION app_private.apply_retention(at timestamp with time zone) 
 REVOKE ALL ON FUNCTION app_private.assert_valid_user(name text, email text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_org_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_org_id() TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_user_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_user_id() TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE pipelines; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.repository_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(repository_id) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.description; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.definition; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(definition),UPDATE(definition) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.trigger_config; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(trigger_config),UPDATE(trigger_config) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.status; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(status),UPDATE(status) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.concurrency_limit; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(concurrency_limit),UPDATE(concurrency_limit) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.concurrency_group; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(concurrency_group),UPDATE(concurrency_group) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: COLUMN pipelines.cancel_in_progress; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(cancel_in_progress),UPDATE(cancel_in_progress) ON TABLE app_public.pipelines TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION create_execution(pipeline app_public.pipelines, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb, actor_id uuid, at timestamp with time zone, previous app_public.pipeline_executions, failed_only boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.create_execution(pipeline app_public.pipelines, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb, actor_id uuid, at timestamp with time zone, previous app_public.pipeline_executions, failed_only boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION derived_conclusion(org uuid, execution_id uuid, execution_created_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.derived_conclusion(org uuid, execution_id uuid, execution_created_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION dispatch_executions(org uuid, repository_id uuid, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.dispatch_executions(org uuid, repository_id uuid, at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION enable_audit(target regclass, omit text[]); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.enable_audit(target regclass, omit text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION end_execution(org uuid, execution_id uuid, execution_created_at timestamp with time zone, conclusion app_public.pipeline_conclusion, running_steps app_public.pipeline_conclusion, pending_steps app_public.pipeline_conclusion, at timestamp with time zone, reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.end_execution(org uuid, execution_id uuid, execution_created_at timestamp with time zone, conclusion app_public.pipeline_conclusion, running_steps app_public.pipeline_conclusion, pending_steps app_public.pipeline_conclusion, at timestamp with time zone, reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION expire_pipeline_artifacts(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.expire_pipeline_artifacts(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: TABLE pipeline_steps; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.pipeline_steps TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION finish_step(step app_public.pipeline_steps, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_step(step app_public.pipeline_steps, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb, at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION guard_partition(parent regclass, part regclass); Type: ACL; Schema: app_private; Owner: -
@@ -4422,10 +7712,28 @@ REVOKE ALL ON FUNCTION app_private.guard_partition(parent regclass, part regclas
 REVOKE ALL ON FUNCTION app_private.jsonb_pick(j jsonb, keys text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION lock_execution(execution_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_execution(execution_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION lock_organization(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.lock_organization() FROM PUBLIC;
+
+--
+-- Name: FUNCTION lock_pipeline_runs(org uuid, repository_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_pipeline_runs(org uuid, repository_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lock_step(step_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_step(step_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION maintain_partitions(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
@@ -4438,6 +7746,12 @@ REVOKE ALL ON FUNCTION app_private.maintain_partitions(at timestamp with time zo
 --
 
 REVOKE ALL ON FUNCTION app_private.maintenance_is_scheduled_elsewhere(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pipeline_artifacts__before_drop(part regclass); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.pipeline_artifacts__before_drop(part regclass) FROM PUBLIC;
 
 --
 -- Name: FUNCTION prune_rate_limit_buckets(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
@@ -4476,6 +7790,18 @@ REVOKE ALL ON FUNCTION app_private.set_current_tenant(org_id uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.set_organization_limit(organization_id uuid, requests_per_minute integer, note text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION set_pipeline_limit(organization_id uuid, step_log_bytes integer, note text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.set_pipeline_limit(organization_id uuid, step_log_bytes integer, note text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION step_log_limit(org uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.step_log_limit(org uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION take_request_tokens(org_id uuid, key text, default_per_minute integer, anonymous_per_minute integer, wanted integer); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -4501,10 +7827,46 @@ REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_audit_events__append_only() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_organizations__pipeline_settings(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_organizations__pipeline_settings() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_organizations__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_organizations__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_pipeline_artifacts__delete_objects(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_pipeline_artifacts__delete_objects() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_pipeline_executions__notify(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_pipeline_executions__notify() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_pipeline_runs__status(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_pipeline_runs__status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_pipeline_steps__notify(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_pipeline_steps__notify() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_pipelines__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_pipelines__validate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_projects__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -4555,6 +7917,25 @@ REVOKE ALL ON FUNCTION app_private.tg_tasks__validate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_users__keep_an_owner() FROM PUBLIC;
 
 --
+-- Name: FUNCTION time_out_pipelines(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.time_out_pipelines(at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: TABLE pipeline_artifacts; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.pipeline_artifacts TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION add_artifact(step_id uuid, name text, size_bytes bigint, content_type text, checksum text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.add_artifact(step_id uuid, name text, size_bytes bigint, content_type text, checksum text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.add_artifact(step_id uuid, name text, size_bytes bigint, content_type text, checksum text) TO :DATABASE_VISITOR;
+
+--
 -- Name: TABLE users; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -4586,18 +7967,11 @@ REVOKE ALL ON FUNCTION app_public.add_user(email text, name text, role app_publi
 GRANT ALL ON FUNCTION app_public.add_user(email text, name text, role app_public.user_role) TO :DATABASE_VISITOR;
 
 --
--- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION append_step_log(step_id uuid, content text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.current_org_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.current_org_id() TO :DATABASE_VISITOR;
-
---
--- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_public; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_public.current_user_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.current_user_id() TO :DATABASE_VISITOR;
+REVOKE ALL ON FUNCTION app_public.append_step_log(step_id uuid, content text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.append_step_log(step_id uuid, content text) TO :DATABASE_VISITOR;
 
 --
 -- Name: TABLE tasks; Type: ACL; Schema: app_public; Owner: -
@@ -4691,11 +8065,32 @@ REVOKE ALL ON FUNCTION app_public.blocked_tasks(task_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.blocked_tasks(task_id uuid) TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION cancel_execution(execution_id uuid, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cancel_execution(execution_id uuid, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cancel_execution(execution_id uuid, reason text) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION change_user_role(user_id uuid, role app_public.user_role); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.change_user_role(user_id uuid, role app_public.user_role) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.change_user_role(user_id uuid, role app_public.user_role) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer, metrics jsonb, error jsonb) TO :DATABASE_VISITOR;
 
 --
 -- Name: FUNCTION create_organization(name text, slug text, owner_name text, owner_email text); Type: ACL; Schema: app_public; Owner: -
@@ -4770,6 +8165,27 @@ REVOKE ALL ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_fla
 GRANT ALL ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags) TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION pipeline_stats(pipeline_id uuid, since timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_steps_log(step app_public.pipeline_steps); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.pipeline_steps_log(step app_public.pipeline_steps) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.pipeline_steps_log(step app_public.pipeline_steps) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION ready_steps(execution_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.ready_steps(execution_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.ready_steps(execution_id uuid) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION ready_tasks(project_id uuid); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -4784,6 +8200,13 @@ REVOKE ALL ON FUNCTION app_public.remove_user(user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.remove_user(user_id uuid) TO :DATABASE_VISITOR;
 
 --
+-- Name: FUNCTION rerun_execution(execution_id uuid, failed_only boolean); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.rerun_execution(execution_id uuid, failed_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.rerun_execution(execution_id uuid, failed_only boolean) TO :DATABASE_VISITOR;
+
+--
 -- Name: FUNCTION search_tasks(query text, project_id uuid); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -4796,6 +8219,20 @@ GRANT ALL ON FUNCTION app_public.search_tasks(query text, project_id uuid) TO :D
 
 REVOKE ALL ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.set_feature_flag(name text, enabled boolean) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION start_execution(pipeline_id uuid, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.start_execution(pipeline_id uuid, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.start_execution(pipeline_id uuid, event text, branch text, commit_sha text, pull_request_number integer, trigger_metadata jsonb) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION start_step(step_id uuid); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.start_step(step_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.start_step(step_id uuid) TO :DATABASE_VISITOR;
 
 --
 -- Name: FUNCTION task_ancestors(task_id uuid); Type: ACL; Schema: app_public; Owner: -
@@ -4858,6 +8295,12 @@ GRANT ALL ON FUNCTION app_public.tasks_rollup(t app_public.tasks) TO :DATABASE_V
 --
 
 GRANT SELECT ON TABLE app_public.audit_events TO :DATABASE_VISITOR;
+
+--
+-- Name: TABLE pipeline_step_logs; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.pipeline_step_logs TO :DATABASE_VISITOR;
 
 --
 -- Name: TABLE organization_feature_flags; Type: ACL; Schema: app_public; Owner: -

@@ -52,6 +52,11 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl.optional(),
   AUTH_DATABASE_URL: postgresUrl.optional(),
+  /**
+   * The authenticator's direct connection for subscriptions' LISTEN (one session);
+   * set when AUTH_DATABASE_URL goes through a transaction pooler (PgBouncer).
+   */
+  AUTH_LISTEN_DATABASE_URL: postgresUrl.optional(),
   ROOT_DATABASE_URL: postgresUrl.optional(),
   SHADOW_DATABASE_URL: postgresUrl.optional(),
   DATABASE_VISITOR: roleName.default("forgeline_visitor"),
@@ -79,6 +84,8 @@ export const envSchema = z.object({
   /** json or pretty; unset: pretty on a terminal (except in production), else json (src/logger.ts). */
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
+  /** The folder of stored pipeline artifacts (src/storage/local.ts); unset: `<DATA_DIR>/artifacts`. */
+  ARTIFACT_STORAGE_DIR: z.string().min(1).optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   // GraphQL operation limits, checked before planning (src/server/plugins/), and
   // bounds on each API transaction and response (see ApiLimits for what each means).
@@ -99,6 +106,7 @@ export const envSchema = z.object({
   GRAPHQL_EXECUTION_TIMEOUT_MS: bounded(1, 600_000, 5000),
   API_STATEMENT_TIMEOUT_MS: bounded(1, 600_000, 5000),
   API_MAX_RESPONSE_BYTES: bounded(1024, 1_000_000_000, 5_000_000),
+  GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION: bounded(1, 10_000, 20),
   /** Who may run introspection: on (anyone), authenticated (a verified token), off. */
   GRAPHQL_INTROSPECTION: z.enum(["on", "authenticated", "off"]).optional(),
   /** Origins browsers may call /graphql from (CORS): "*" or exact origins, comma-separated. */
@@ -133,6 +141,8 @@ export interface DatabaseConfig {
   ownerUrl: string;
   /** Authenticator: the API pool; switches to the visitor per request. */
   authUrl: string;
+  /** Authenticator, directly (not through a transaction pooler): subscriptions' LISTEN. */
+  listenUrl?: string;
   /** Superuser, when known: creates roles, databases and extensions. */
   rootUrl?: string;
   shadowUrl?: string;
@@ -171,6 +181,8 @@ export interface ApiLimits {
   statementTimeoutMs: number;
   /** Largest JSON answer sent; bigger ones are replaced by an FL908 error. */
   maxResponseBytes: number;
+  /** Operations (subscriptions) one WebSocket connection may hold open at once (FL912). */
+  maxSubscriptionsPerConnection: number;
 }
 
 export type IntrospectionPolicy = "on" | "authenticated" | "off";
@@ -206,6 +218,8 @@ export interface Config {
   /** Absent when the embedded server will provide the database. */
   database?: DatabaseConfig;
   dataDir: string;
+  /** Absolute: where the local artifact storage keeps objects (ARTIFACT_STORAGE_DIR). */
+  artifactStorageDir: string;
   graphiql: boolean;
   api: ApiSettings;
 }
@@ -227,6 +241,7 @@ export function apiSettingsOf(env: Env): ApiSettings {
       executionTimeoutMs: env.GRAPHQL_EXECUTION_TIMEOUT_MS,
       statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
       maxResponseBytes: env.API_MAX_RESPONSE_BYTES,
+      maxSubscriptionsPerConnection: env.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     },
     introspection: env.GRAPHQL_INTROSPECTION ?? (production ? "authenticated" : "on"),
     hideSuggestions: production,
@@ -286,6 +301,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     database = {
       ownerUrl: env.DATABASE_URL,
       authUrl: env.AUTH_DATABASE_URL,
+      listenUrl: env.AUTH_LISTEN_DATABASE_URL,
       rootUrl: env.ROOT_DATABASE_URL,
       shadowUrl: env.SHADOW_DATABASE_URL,
       ownerRole: userOf(env.DATABASE_URL, "DATABASE_URL"),
@@ -295,8 +311,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (new URL(env.DATABASE_URL).pathname !== new URL(env.AUTH_DATABASE_URL).pathname) {
       throw new ConfigError("AUTH_DATABASE_URL", "must name the same database as DATABASE_URL");
     }
+    if (
+      env.AUTH_LISTEN_DATABASE_URL &&
+      new URL(env.AUTH_LISTEN_DATABASE_URL).pathname !== new URL(env.DATABASE_URL).pathname
+    ) {
+      throw new ConfigError(
+        "AUTH_LISTEN_DATABASE_URL",
+        "must name the same database as DATABASE_URL",
+      );
+    }
   } else if (env.AUTH_DATABASE_URL) {
     throw new ConfigError("DATABASE_URL", "is required with AUTH_DATABASE_URL");
+  } else if (env.AUTH_LISTEN_DATABASE_URL) {
+    throw new ConfigError("DATABASE_URL", "is required with AUTH_LISTEN_DATABASE_URL");
   }
 
   const keySources = [env.JWT_SECRET, env.JWT_PUBLIC_KEY, env.JWT_JWKS_URL].filter(Boolean);
@@ -321,6 +348,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     production: env.NODE_ENV === "production",
     database,
     dataDir: path.resolve(env.DATA_DIR),
+    artifactStorageDir: path.resolve(
+      env.ARTIFACT_STORAGE_DIR ?? path.join(env.DATA_DIR, "artifacts"),
+    ),
     graphiql: env.GRAPHIQL ?? env.NODE_ENV !== "production",
     api: apiSettingsOf(env),
   };

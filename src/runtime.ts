@@ -26,6 +26,7 @@ import { registerPool, registerWorkerQueue, sendMetrics } from "./metrics.ts";
 import { makeRateLimiter } from "./server/rate-limit.ts";
 import { closeServer, listen } from "./server/listen.ts";
 import { startWorker } from "./worker/runner.ts";
+import { artifactStorageFor } from "./storage/index.ts";
 
 export interface RunOptions {
   api: boolean;
@@ -168,6 +169,7 @@ export async function runForgeline(
       const worker = await startWorker({
         pool: ownerPool,
         concurrency: config.env.WORKER_CONCURRENCY,
+        artifacts: artifactStorageFor(config),
       });
       cleanups.push(() => worker.stop());
       running.worker = worker;
@@ -175,10 +177,15 @@ export async function runForgeline(
     if (options.api) {
       const authPool = makePool(db.authUrl, config.env.API_POOL_SIZE, "api");
       cleanups.push(() => authPool.end());
+      // Subscriptions hold one session for LISTEN: directly to PostgreSQL when the
+      // API pool goes through a transaction pooler, which would lose notifications.
+      const listenPool = db.listenUrl ? makePool(db.listenUrl, 2, "api-listen") : undefined;
+      if (listenPool) cleanups.push(() => listenPool.end());
       const verifier = verify ?? (await verifierFor(config, resolved.jwtFallbackSecret));
       const api = await listening(target!, () =>
         startApiServer({
           pool: authPool,
+          listenPool,
           visitorRole: db.visitorRole,
           verify: verifier,
           graphiql: config.graphiql,

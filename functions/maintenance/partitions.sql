@@ -1,7 +1,8 @@
 /*
  * Monthly partitions and retention (DESIGN §5). Partitioned tables register in
  * app_private.partitioned_tables with their retention and how many months to
- * create ahead. maintain_partitions(at) creates the month of `at` and `premake`
+ * create ahead (and, for tables that reference each other, a drop_order and a
+ * before_drop hook). maintain_partitions(at) creates the month of `at` and `premake`
  * months ahead, as app_partitions.<table>_pYYYYMM (never in an exposed schema: a
  * partition there would be readable past the parent's RLS), each guarded like
  * its parent (guard_partition). apply_retention(at) detaches and drops whole
@@ -105,9 +106,11 @@ as $$
 declare
   v_part record;
 begin
+  -- Month by month, oldest first; within a month by drop_order, so a table is
+  -- dropped before the tables it references (steps before their executions).
   for v_part in
-    select p.table_name::regclass as parent, c.oid::regclass as part, c.relname,
-           pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') as month
+    select p.table_name::regclass as parent, c.oid::regclass as part, c.relname, p.before_drop,
+           pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') as month, p.drop_order
       from app_private.partitioned_tables p
       join pg_catalog.pg_inherits h on h.inhparent = p.table_name
       join pg_catalog.pg_class c on c.oid = h.inhrelid
@@ -115,8 +118,11 @@ begin
        and c.relname ~ '_p[0-9]{6}$'
        and (pg_catalog.to_date(pg_catalog.right(c.relname, 6), 'YYYYMM') + interval '1 month')
            <= (apply_retention.at at time zone 'UTC') - p.retention
-     order by 4, 3
+     order by month, p.drop_order, c.relname
   loop
+    if v_part.before_drop is not null then
+      execute pg_catalog.format('select %s($1)', v_part.before_drop::regproc) using v_part.part;
+    end if;
     execute pg_catalog.format('alter table %s detach partition %s', v_part.parent, v_part.part);
     execute pg_catalog.format('drop table %s', v_part.part);
     return next pg_catalog.format('dropped app_partitions.%I', v_part.relname);
@@ -124,4 +130,4 @@ begin
 end;
 $$;
 comment on function app_private.apply_retention(timestamptz) is
-  E'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`; returns what it dropped.';
+  E'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`, in drop_order within a month and after each table''s before_drop hook; returns what it dropped.';

@@ -1,7 +1,9 @@
 /*
  * run_maintenance(at): the one entry point of routine maintenance (DESIGN §5),
- * called by the worker's crontab (task maintenance__partitions) and by pg_cron
- * (`forgeline schedule`): partitions ahead, retention, idle rate-limit buckets.
+ * called every minute by pg_cron (`forgeline schedule`) or else the worker's
+ * crontab (task maintenance__partitions): partitions ahead, retention, idle
+ * rate-limit buckets, then each module's steps registered in
+ * app_private.maintenance_steps (pipeline timeouts, artifact expiry), in order.
  * Two runs may overlap (pg_cron and a worker, two workers, an operator by hand):
  * the transaction-level advisory lock makes the second wait for the first, after
  * which every step finds nothing left to do. Each run is recorded in
@@ -19,6 +21,7 @@ create or replace function app_private.run_maintenance(
 as $$
 declare
   v_pruned bigint;
+  v_step record;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
   return query select app_private.maintain_partitions(run_maintenance.at);
@@ -27,6 +30,9 @@ begin
   if v_pruned > 0 then
     return next pg_catalog.format('pruned %s idle rate-limit buckets', v_pruned);
   end if;
+  for v_step in select m.fn from app_private.maintenance_steps m order by m.position, m.name loop
+    return query execute pg_catalog.format('select * from %s($1)', v_step.fn::regproc) using run_maintenance.at;
+  end loop;
   insert into app_private.maintenance_state as s (singleton, last_run_at, last_run_by)
   values (true, pg_catalog.clock_timestamp(),
           pg_catalog.left(coalesce(nullif(run_maintenance.caller, ''), 'unknown'), 64))
@@ -38,7 +44,7 @@ begin
 end;
 $$;
 comment on function app_private.run_maintenance(timestamptz, text) is
-  E'Routine maintenance (partitions ahead, retention, idle rate-limit buckets), serialised against overlapping runs; returns what it did.';
+  E'Routine maintenance (partitions ahead, retention, idle rate-limit buckets, the modules'' registered steps), serialised against overlapping runs; returns what it did.';
 
 /*
  * record_maintenance_schedule(scheduler, job): what `forgeline schedule` tells
@@ -62,8 +68,8 @@ comment on function app_private.record_maintenance_schedule(text, text) is
 
 /*
  * maintenance_is_scheduled_elsewhere(at): true when pg_cron has the maintenance
- * job and has run it within the last two hours, so the worker's hourly crontab
- * can skip it. If pg_cron stops running it (extension dropped, server without
+ * job and has run it within the last ten minutes, so the worker's crontab (every
+ * minute, like pg_cron's job) can skip it. If pg_cron stops running it (extension dropped, server without
  * the library), the worker takes over again on its own.
  */
 create or replace function app_private.maintenance_is_scheduled_elsewhere(
@@ -74,8 +80,8 @@ create or replace function app_private.maintenance_is_scheduled_elsewhere(
 as $$
   select coalesce((
     select s.scheduler = 'pg_cron'
-       and s.scheduler_last_run_at > maintenance_is_scheduled_elsewhere.at - interval '2 hours'
+       and s.scheduler_last_run_at > maintenance_is_scheduled_elsewhere.at - interval '10 minutes'
       from app_private.maintenance_state s), false);
 $$;
 comment on function app_private.maintenance_is_scheduled_elsewhere(timestamptz) is
-  E'Whether pg_cron has the maintenance job and ran it in the last two hours (the worker then skips its own run).';
+  E'Whether pg_cron has the maintenance job and ran it in the last ten minutes (the worker then skips its own run).';

@@ -78,10 +78,14 @@ program
 program
   .command("schedule")
   .description(
-    "schedule hourly maintenance (partitions, retention) with pg_cron; needs ROOT_DATABASE_URL",
+    "schedule maintenance (partitions, retention, pipeline timeouts) every minute with pg_cron, " +
+      "and a daily purge of its run details; needs ROOT_DATABASE_URL",
   )
-  .option("--cron <expression>", "cron schedule", "17 * * * *")
-  .option("--remove", "remove the maintenance job instead")
+  .option("--cron <expression>", "the maintenance job's cron schedule", "* * * * *")
+  .option(
+    "--remove",
+    "remove this database's maintenance job instead (and the purge job with the server's last one)",
+  )
   .action(scheduleCommand);
 program
   .command("dump-schema")
@@ -93,13 +97,20 @@ const limits = program
 limits.command("list").description("list the overrides").action(limitsListCommand);
 limits
   .command("set <organization>")
-  .description("override an organization's API rate limit (organization: id or slug)")
-  .requiredOption("--requests-per-minute <n>", "requests per minute, 1 to 1000000000")
+  .description(
+    "override an organization's API rate limit and/or pipeline step log cap (organization: id or slug); at least one of the two",
+  )
+  .option("--requests-per-minute <n>", "API requests per minute, 1 to 1000000000")
+  .option("--step-log-bytes <n>", "bytes of log per pipeline step, 1024 to 1073741824")
   .option("--note <text>", "why (shown by `limits list`)")
   .action(limitsSetCommand);
 limits
   .command("clear <organization>")
-  .description("remove the override: the server's RATE_LIMIT_PER_MINUTE applies again")
+  .description(
+    "remove the overrides (both, unless a flag names one): the server's defaults apply again",
+  )
+  .option("--requests-per-minute", "only the rate limit (RATE_LIMIT_PER_MINUTE applies again)")
+  .option("--step-log-bytes", "only the step log cap (4 MiB applies again)")
   .action(limitsClearCommand);
 program
   .command("docs")

@@ -140,6 +140,48 @@ export const ERROR_CODES = {
     when: "A repository with the same provider and `externalId` already belongs to the organization, also under a race",
     action: "Use the existing repository.",
   },
+  FL201: {
+    meaning: "Invalid pipeline configuration",
+    when: '`createPipeline` / `updatePipeline` with a `definition`, `triggerConfig`, `concurrencyGroup` or name the database refuses: an unknown key, a bad value, a `needs` naming an unknown step, a cycle in `needs`, a name already used in the repository, `cancelInProgress` without a group, a change of `repositoryId`. `detail` names the offending path and what is wrong, like `steps[2].needs[0]: unknown step "tset"` or `steps[0].needs: cycle build → test → build`',
+    action: "Correct the part `detail` points at. Nothing was changed.",
+  },
+  FL202: {
+    meaning: "Status change not allowed",
+    when: "A change of an execution's or step's status that its status machine does not allow: completing, starting or cancelling one that is already completed, starting a step twice (also when two runners race), completing a step that was never started (other than as `SKIPPED`), writing a log or adding an artifact to a step that is not running. `detail` is the refused change, like `COMPLETED → IN_PROGRESS`",
+    action:
+      "Read the current status first; re-run a completed execution (`rerunExecution`) instead of changing it.",
+  },
+  FL203: {
+    meaning: "The pipeline is disabled",
+    when: "`startExecution` or `rerunExecution` of a pipeline whose status is `DISABLED`",
+    action: "Enable it first (`updatePipeline` with `status: ACTIVE`).",
+  },
+  FL204: {
+    meaning: "Invalid run input",
+    when: "`startExecution` with a malformed `event`, `branch`, `commitSha`, `pullRequestNumber` or `triggerMetadata`; `completeStep` with `metrics` or `error` that are not JSON objects (or over 64 KiB); an empty `appendStepLog`; `addArtifact` with a bad name, size, content type or checksum; a `cancelExecution` reason over 500 characters. `detail` names the argument",
+    action: "Correct the argument `detail` names. Nothing was changed.",
+  },
+  FL205: {
+    meaning: "The step cannot start yet",
+    when: "`startStep` on a step whose `needs` have not all succeeded (`detail` lists them), or whose execution is not running (still `QUEUED`/`WAITING` for a slot, or completed)",
+    action: "Start one of `readySteps(executionId)` instead, or wait for the execution to start.",
+  },
+  FL206: {
+    meaning: "The step's log is full",
+    when: "`appendStepLog` with a chunk that would take the step's log past its cap (4 MiB per step unless the operator set another with `forgeline limits`); the chunk is refused whole, `detail` gives the limit and the bytes written",
+    action:
+      "Write less (keep the full log as an artifact), or ask the operator for a higher limit.",
+  },
+  FL207: {
+    meaning: "The execution cannot be re-run",
+    when: "`rerunExecution` of an execution that is not completed, or that is not the latest attempt of its run (`detail` is the latest attempt's id; also when two re-runs race), or of a run with 100 attempts; `failedOnly: true` when no step failed",
+    action: "Re-run the latest attempt once it has completed; re-run all steps when none failed.",
+  },
+  FL208: {
+    meaning: "Invalid pipeline setting",
+    when: "`updateOrganization` with `settings.artifact_retention_days` that is not a whole number from 1 to 365",
+    action: "Give a number of days from 1 to 365, or leave the setting out for the default (90).",
+  },
   FL901: {
     meaning: "Too many aliases in the operation",
     when: "An operation (its fragments included) has more aliased fields than `GRAPHQL_MAX_ALIASES` (default 20; aliases of `__typename` are free). Checked before the operation runs.",
@@ -199,6 +241,11 @@ export const ERROR_CODES = {
     when: "The request names a document id (`documentId`, `id` or Apollo's `extensions.persistedQuery.sha256Hash`) that is not in `GRAPHQL_TRUSTED_DOCUMENTS`, or sends a `query` text while `GRAPHQL_TRUSTED_DOCUMENTS_ONLY` is on (HTTP 400)",
     action:
       "Send the id of a document the server was deployed with; rebuild the client's persisted documents if it has changed.",
+  },
+  FL912: {
+    meaning: "Too many operations open on one WebSocket connection",
+    when: "A `subscribe` message on a connection that already holds `GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION` (default 20) operations open; the new one is refused, the others go on",
+    action: "Complete a subscription you no longer need, or open another connection.",
   },
 } as const satisfies Record<string, ErrorCodeEntry>;
 

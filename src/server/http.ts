@@ -11,15 +11,18 @@
  *              charged to its organization's rate limit (429 over it), then PostGraphile
  *   /graphiql  Ruru, when enabled
  *
+ * WebSocket on /graphql (graphql-ws) for subscriptions: src/server/websockets.ts,
+ * attached to this server when the preset enables grafserv's websockets.
+ *
  * Every request gets an id (a well-formed x-request-id from the client, else a new
  * uuid): echoed in the x-request-id response header, bound to every log line about
  * the request, and handed to Postgres (see grafast.context in preset.ts).
  */
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import type { Pool, PoolClient } from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
+import { PgSubscriber } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 import { logger as processLogger, type Logger } from "../logger.ts";
 import { closeServer, listen } from "./listen.ts";
@@ -27,9 +30,20 @@ import { AuthError, bearerToken, type Verifier } from "./auth.ts";
 import { defaultApiSettings, type ApiSettings } from "../config.ts";
 import { applyCors } from "./cors.ts";
 import { GRAPHQL_PATH, makePreset } from "./preset.ts";
-import { requestContexts, requestStore, type RequestContext } from "./request-context.ts";
+import {
+  requestContexts,
+  requestIdOf,
+  requestStore,
+  type RequestContext,
+} from "./request-context.ts";
 import type { ErrorLogger } from "./errors.ts";
-import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
+import {
+  rateLimitError,
+  rateLimitHeaders,
+  type RateLimitDecision,
+  type RateLimiter,
+} from "./rate-limit.ts";
+import { attachWebSockets } from "./websockets.ts";
 import { observeHttpRequest, rateLimitRejections, registerPool, sendMetrics } from "../metrics.ts";
 
 export interface ApiServerOptions {
@@ -54,6 +68,12 @@ export interface ApiServerOptions {
   poolName?: string;
   /** Operation limits, introspection, CORS (config.ts's `api`); its defaults when absent. */
   settings?: ApiSettings;
+  /**
+   * The pool subscriptions' LISTEN connection comes from (one session, held while
+   * anything is subscribed); `pool` when absent. It must reach PostgreSQL
+   * directly: through PgBouncer in transaction mode LISTEN loses notifications.
+   */
+  listenPool?: Pool;
 }
 
 export interface ApiServer {
@@ -61,14 +81,6 @@ export interface ApiServer {
   pgl: PostGraphileInstance;
   url: string;
   close(): Promise<void>;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** The client's x-request-id when it is well-formed (safe to log and to label), else a new one. */
-export function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
@@ -152,25 +164,7 @@ async function readiness(
 }
 
 function tooManyRequests(res: ServerResponse, decision: RateLimitDecision, anonymous: boolean) {
-  const retryAfter = Math.max(1, decision.retryAfterSeconds);
-  const per = anonymous ? "for this client address" : "for this organization";
-  sendJson(
-    res,
-    429,
-    {
-      errors: [
-        {
-          message: `Too many requests: the limit is ${decision.limit} per minute ${per}; retry in ${retryAfter} s`,
-          extensions: { code: "RATE_LIMITED", retryAfter },
-        },
-      ],
-    },
-    {
-      "Retry-After": String(retryAfter),
-      "RateLimit-Limit": String(decision.limit),
-      "RateLimit-Remaining": "0",
-    },
-  );
+  sendJson(res, 429, { errors: [rateLimitError(decision, anonymous)] }, rateLimitHeaders(decision));
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -181,7 +175,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       "GRAPHQL_OPERATION_LIMITS=off: operations are not bounded in tokens, aliases, depth, pages or cost (for measurements only)",
     );
   }
-  const pgl = postgraphile(makePreset({ ...options, logger: log, settings }));
+  // Subscriptions' LISTEN/NOTIFY: one session, taken from the pool when something subscribes.
+  const pgSubscriber = new PgSubscriber(options.listenPool ?? options.pool);
+  const pgl = postgraphile(makePreset({ ...options, logger: log, settings, pgSubscriber }));
   const serv = pgl.createServ(grafserv);
   // Wait for the schema so the first request is not the one that pays for it.
   await pgl.getSchemaResult();
@@ -189,13 +185,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const graphqlHandler = serv.createHandler();
 
-  /** Charges the request; false when it was refused (the 429 is sent). */
-  const charge = async (
+  /**
+   * Charges a request (or a WebSocket operation) to the rate limit: the decision,
+   * or undefined when it goes on unlimited. Refusals are counted and logged here.
+   */
+  const decide = async (
     req: IncomingMessage,
-    res: ServerResponse,
     rc: RequestContext,
     limiter: RateLimiter,
-  ): Promise<boolean> => {
+  ): Promise<RateLimitDecision | undefined> => {
     let decision: RateLimitDecision;
     try {
       // rc.claims is unset for anonymous requests and refused tokens alike: both
@@ -208,11 +206,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // trouble would turn a rate-limit outage into a full one. GraphQL itself
       // will report the database's state to the client if it really is down.
       rc.log.warn({ err: e }, "rate limit check failed; request admitted without a limit");
-      return true;
+      return undefined;
     }
     if (!decision.allowed) {
       rateLimitRejections.inc();
       rc.log.debug({ key: decision.key, limit: decision.limit }, "rate limited");
+    }
+    return decision;
+  };
+
+  /** Charges the request; false when it was refused (the 429 is sent). */
+  const charge = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rc: RequestContext,
+    limiter: RateLimiter,
+  ): Promise<boolean> => {
+    const decision = await decide(req, rc, limiter);
+    if (!decision) return true;
+    if (!decision.allowed) {
       tooManyRequests(res, decision, !rc.claims?.orgId);
       return false;
     }
@@ -306,14 +318,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   });
   server.keepAliveTimeout = 65_000;
+  const live = pgl.getResolvedPreset().grafserv?.websockets
+    ? attachWebSockets(server, serv, {
+        options,
+        log,
+        decide,
+        maxPayload: pgl.getResolvedPreset().grafserv?.maxRequestLength ?? 100_000,
+        maxResponseBytes: settings.limits.maxResponseBytes,
+        keepaliveMs: pgl.getResolvedPreset().grafserv?.websocketKeepalive ?? 12_000,
+        corsOrigins: settings.corsOrigins,
+        routeOf,
+        maxSubscriptions: settings.limits.maxSubscriptionsPerConnection,
+      })
+    : undefined;
   const url = await listen(server, options.port, options.host);
   return {
     server,
     pgl,
     url,
     async close() {
-      await closeServer(server);
+      // Stop accepting first; open WebSockets are closed (1001) while HTTP drains.
+      const httpClosed = closeServer(server);
+      await live?.close();
+      await httpClosed;
       await pgl.release(); // releases the grafserv instance too
+      pgSubscriber.release(); // UNLISTENs and hands its connection back to the pool
       unregisterPool();
     },
   };

@@ -8,11 +8,15 @@
  * token itself. Every operation is bounded before it is planned (plugins/:
  * tokens, aliases, depth, page sizes, cost, introspection) and while it runs
  * (statement timeout, Grafast's planning and execution budgets, answer size).
+ * Subscriptions (plugins/subscriptions.ts) come over WebSocket: http.ts
+ * attaches graphql-ws when `grafserv.websockets` is on and registers each
+ * connection's verified claims under its upgrade request, which the context
+ * reads like an HTTP request's; the operation checks run for them as well.
  */
 import type { Pool } from "pg";
 import { defaultApiSettings, type ApiSettings } from "../config.ts";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import { makePgService } from "postgraphile/adaptors/pg";
+import { makePgService, type PgSubscriber } from "postgraphile/adaptors/pg";
 import { getOperationAST } from "postgraphile/graphql";
 import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
@@ -20,12 +24,13 @@ import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connecti
 import { logger as processLogger, type Logger } from "../logger.ts";
 import { makeMaskError, type ErrorLogger } from "./errors.ts";
 import { requestPgSettings } from "./auth.ts";
-import { contextOf, requestStore } from "./request-context.ts";
+import { contextOf, requestStore, type RequestContext } from "./request-context.ts";
 import { countGraphqlError, operationLabel } from "../metrics.ts";
 import { makeDocumentsPlugin } from "./plugins/documents.ts";
 import { SurfacePlugin } from "./plugins/surface.ts";
 import { makeOperationChecksPlugin } from "./plugins/operation-checks.ts";
 import { makeResponseSizePlugin } from "./plugins/response-size.ts";
+import { PipelineSubscriptionsPlugin } from "./plugins/subscriptions.ts";
 import {
   makeTrustedDocumentsPlugins,
   readTrustedDocuments,
@@ -44,6 +49,47 @@ export interface PresetOptions {
   logError?: ErrorLogger;
   /** Limits, introspection and error detail; the defaults of config.ts when absent. */
   settings?: ApiSettings;
+  /**
+   * LISTEN/NOTIFY for subscriptions; its owner releases it. Absent: the pg service
+   * makes one on `pool` (it connects only when something subscribes).
+   */
+  pgSubscriber?: PgSubscriber;
+}
+
+/**
+ * What http.ts established about the request or the WebSocket connection an
+ * operation came in on: an HTTP request is found by its IncomingMessage, a
+ * WebSocket operation by its connection's upgrade request.
+ */
+function requestContextOf(
+  requestContext: Partial<Grafast.RequestContext> | undefined,
+): RequestContext | undefined {
+  return contextOf(requestContext?.node?.req ?? requestContext?.ws?.request);
+}
+
+/** Operations seen per WebSocket connection, for their request ids (`<connection id>.<n>`). */
+const operationsOf = new WeakMap<RequestContext, number>();
+
+/** The request id of an operation: the HTTP request's, or one per operation of a connection. */
+function operationRequestId(rc: RequestContext, websocket: boolean): string {
+  if (!websocket) return rc.id;
+  const n = (operationsOf.get(rc) ?? 0) + 1;
+  operationsOf.set(rc, n);
+  const suffix = `.${n}`;
+  return `${rc.id.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
+/**
+ * The operation checks for subscriptions too: Grafast runs a subscription through
+ * its `subscribe` middleware, never `execute`, and over WebSocket a document is
+ * checked only there (parse and validation limits apply to both, documents.ts).
+ */
+function alsoForSubscriptions(plugin: GraphileConfig.Plugin): GraphileConfig.Plugin {
+  const middleware = plugin.grafast?.middleware;
+  const execute = middleware?.execute;
+  if (!middleware || typeof execute !== "function") return plugin;
+  const subscribe: NonNullable<typeof middleware.subscribe> = (next, event) => execute(next, event);
+  return { ...plugin, grafast: { ...plugin.grafast, middleware: { ...middleware, subscribe } } };
 }
 
 /** `errors` of a grafserv JSON result, however it was serialised. */
@@ -127,10 +173,13 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       RequestMetricsPlugin,
       makeResponseSizePlugin(limits.maxResponseBytes, GRAPHQL_PATH),
       makeDocumentsPlugin(settings),
-      makeOperationChecksPlugin({
-        settings,
-        isAuthenticated: (requestContext) => !!contextOf(requestContext?.node?.req)?.claims,
-      }),
+      alsoForSubscriptions(
+        makeOperationChecksPlugin({
+          settings,
+          isAuthenticated: (requestContext) => !!requestContextOf(requestContext)?.claims,
+        }),
+      ),
+      PipelineSubscriptionsPlugin,
       ...(trusted ? makeTrustedDocumentsPlugins(trusted.documents, trusted.only) : []),
     ],
     gather: {
@@ -138,7 +187,14 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       // a validation error rather than a NULL the function has to refuse.
       pgStrictFunctions: true,
     },
-    pgServices: [makePgService({ pool: options.pool, schemas: ["app_public"] })],
+    pgServices: [
+      makePgService({
+        pool: options.pool,
+        schemas: ["app_public"],
+        pubsub: true,
+        ...(options.pgSubscriber && { pgSubscriber: options.pgSubscriber }),
+      }),
+    ],
     schema: {
       // Aggregates can be expensive: every table opts in explicitly. One update and
       // one delete per row, by rowId: none by node id (plugins/surface.ts).
@@ -157,7 +213,8 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       graphiqlOnGraphQLGET: false,
       graphiqlPath: "/graphiql",
       watch: false,
-      websockets: false,
+      // Subscriptions over graphql-ws on /graphql; http.ts attaches the transport.
+      websockets: true,
       maxRequestLength: 100_000,
       maskError: makeMaskError(logMasked, logWarning),
       ...(trusted && trustedDocumentsOptions(trusted.documents, trusted.only)),
@@ -166,14 +223,15 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       explain: false,
       timeouts: { planning: limits.planningTimeoutMs, execution: limits.executionTimeoutMs },
       context(requestContext, args) {
-        const rc = contextOf(requestContext.node?.req);
+        const rc = requestContextOf(requestContext);
         // The claims, the statement timeout (a runaway statement is cancelled: 57014,
         // answered as FL907) and the request id for the audit log and pg_stat_activity.
+        // Over WebSocket: the connection's claims, verified when it opened.
         const pgSettings = requestPgSettings(
           rc?.claims,
           options.visitorRole,
           limits.statementTimeoutMs,
-          rc?.id,
+          rc && operationRequestId(rc, !requestContext.node && !!requestContext.ws),
         );
         if (rc) {
           rc.executed = true;

@@ -135,3 +135,21 @@ export function makeRateLimiter(pool: Pool, options: RateLimitOptions): RateLimi
     }
   };
 }
+
+/** The error of a request over the rate limit: its message and extensions. */
+export function rateLimitError(decision: RateLimitDecision, anonymous: boolean) {
+  const retryAfter = Math.max(1, decision.retryAfterSeconds);
+  const per = anonymous ? "for this client address" : "for this organization";
+  return {
+    message: `Too many requests: the limit is ${decision.limit} per minute ${per}; retry in ${retryAfter} s`,
+    extensions: { code: "RATE_LIMITED", retryAfter },
+  };
+}
+
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  return {
+    "Retry-After": String(Math.max(1, decision.retryAfterSeconds)),
+    "RateLimit-Limit": String(decision.limit),
+    "RateLimit-Remaining": "0",
+  };
+}

@@ -5,6 +5,7 @@
  * it through the async context, the metrics label the request with it.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "../logger.ts";
 import type { Claims } from "./auth.ts";
@@ -35,4 +36,12 @@ export const requestStore = new AsyncLocalStorage<RequestContext>();
 /** The context of the request PostGraphile hands to a hook, if it came through http.ts. */
 export function contextOf(req: IncomingMessage | undefined): RequestContext | undefined {
   return req ? requestContexts.get(req) : undefined;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The client's x-request-id when it is well-formed (safe to log and to label), else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
 }

@@ -15,15 +15,23 @@ import {
   type TaskList,
   type WorkerEvents,
 } from "graphile-worker";
+import { loadConfig } from "../config.ts";
 import { logger } from "../logger.ts";
 import { observeWorker } from "../metrics.ts";
-import { crontab, taskList } from "./tasks/index.ts";
+import type { ArtifactStorage } from "../storage/artifacts.ts";
+import { artifactStorageFor } from "../storage/index.ts";
+import { createTaskList, crontab } from "./tasks/index.ts";
 
 export interface WorkerOptions {
   pool: Pool;
   concurrency: number;
   /** Replaces the task list, and turns the crontab off (tests run their own tasks). */
   taskList?: TaskList;
+  /**
+   * The artifact storage the tasks use; default: the one the environment's
+   * configuration names (ARTIFACT_STORAGE_DIR), made here at start-up.
+   */
+  artifacts?: ArtifactStorage;
   pollInterval?: number;
 }
 
@@ -73,7 +81,9 @@ export async function startWorker(options: WorkerOptions): Promise<Runner> {
   observeWorker(events);
   return run({
     pgPool: options.pool,
-    taskList: options.taskList ?? taskList,
+    taskList:
+      options.taskList ??
+      createTaskList({ artifacts: options.artifacts ?? artifactStorageFor(loadConfig()) }),
     concurrency: options.concurrency,
     noHandleSignals: true,
     pollInterval: options.pollInterval ?? 2000,

@@ -1,8 +1,9 @@
 /**
  * `forgeline limits`, run as the operator would: the real command in a child
  * process against this file's database, setting, listing and clearing an
- * organization's override by slug, and refusing bad input with one line and
- * exit code 2.
+ * organization's overrides by slug (the API rate limit and the cap on a pipeline
+ * step's log, each alone or both at once), and refusing bad input with one line
+ * naming the flag and exit code 2.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -13,7 +14,8 @@ import { createOrg, useTestDatabase, type OrgFixture } from "../support/db.ts";
 
 const run = promisify(execFile);
 
-describe("forgeline limits", () => {
+// Every test runs the command several times, each a Node process of its own.
+describe("forgeline limits", { timeout: 120_000 }, () => {
   const t = useTestDatabase();
   let org: OrgFixture;
 
@@ -52,6 +54,19 @@ describe("forgeline limits", () => {
       )
     ).rows;
 
+  const storedLog = async () =>
+    (
+      await t.root.query<{ step_log_bytes: number; note: string | null }>(
+        "select step_log_bytes, note from app_private.pipeline_limits where organization_id = $1",
+        [org.orgId],
+      )
+    ).rows;
+
+  /** What the pipelines module applies: the override, else 4 MiB. */
+  const stepLogLimit = async () =>
+    (await t.root.query<{ n: number }>("select app_private.step_log_limit($1) as n", [org.orgId]))
+      .rows[0]!.n;
+
   it("sets, lists and clears an override by slug", async () => {
     const set = await forgeline(
       "set",
@@ -75,16 +90,95 @@ describe("forgeline limits", () => {
     expect(await stored()).toEqual([]);
   });
 
-  it("refuses a bad limit or an unknown organization with one line and exit code 2", async () => {
-    for (const args of [
-      ["set", "limited-by-operator", "--requests-per-minute", "0"],
-      ["set", "limited-by-operator", "--requests-per-minute", "lots"],
-      ["set", "no-such-organization", "--requests-per-minute", "10"],
-    ]) {
-      const res = await forgeline(...args);
-      expect(res.code, args.join(" ")).toBe(2);
-      expect(res.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
-    }
+  it("sets, lists and clears a step log cap, alone or with the rate limit", async () => {
+    expect(await stepLogLimit()).toBe(4 * 1024 * 1024);
+    const set = await forgeline("set", "limited-by-operator", "--step-log-bytes", "16777216");
+    expect(set).toMatchObject({ code: 0 });
+    expect(set.stdout.trim().split("\n")).toEqual([
+      "limited-by-operator: 16777216 bytes of log per pipeline step (16 MiB) (operator override)",
+    ]);
+    expect(await storedLog()).toEqual([{ step_log_bytes: 16777216, note: null }]);
     expect(await stored()).toEqual([]);
+    expect(await stepLogLimit()).toBe(16777216);
+
+    // Both at once, with one note.
+    const both = await forgeline(
+      "set",
+      org.orgId,
+      "--requests-per-minute",
+      "300",
+      "--step-log-bytes",
+      "1024",
+      "--note",
+      "noisy runner",
+    );
+    expect(both).toMatchObject({ code: 0 });
+    expect(both.stdout.trim().split("\n")).toEqual([
+      `${org.orgId}: 300 requests per minute (operator override)`,
+      `${org.orgId}: 1024 bytes of log per pipeline step (1 KiB) (operator override)`,
+    ]);
+    expect(await stored()).toEqual([{ requests_per_minute: 300, note: "noisy runner" }]);
+    expect(await storedLog()).toEqual([{ step_log_bytes: 1024, note: "noisy runner" }]);
+
+    const list = await forgeline("list");
+    expect(list.code).toBe(0);
+    const ours = list.stdout.split("\n").filter((l) => l.startsWith("limited-by-operator "));
+    expect(ours).toEqual([
+      expect.stringMatching(/^limited-by-operator\s+\S+\s+300 requests\/min\s+\(noisy runner\)/),
+      expect.stringMatching(
+        /^limited-by-operator\s+\S+\s+1024 bytes of log per step \(1 KiB\)\s+\(noisy runner\)/,
+      ),
+    ]);
+
+    // A flag clears one kind; no flag clears both.
+    const onlyLog = await forgeline("clear", "limited-by-operator", "--step-log-bytes");
+    expect(onlyLog.code).toBe(0);
+    expect(await storedLog()).toEqual([]);
+    expect(await stored()).toHaveLength(1);
+    expect(await stepLogLimit()).toBe(4 * 1024 * 1024);
+    await forgeline("set", "limited-by-operator", "--step-log-bytes", "2048");
+    const all = await forgeline("clear", "limited-by-operator");
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split("\n")).toHaveLength(2);
+    expect(await stored()).toEqual([]);
+    expect(await storedLog()).toEqual([]);
+    const none = await forgeline("clear", "limited-by-operator");
+    expect(none.stdout.trim().split("\n")).toEqual([
+      "limited-by-operator had no rate limit override",
+      "limited-by-operator had no step log override",
+    ]);
+  });
+
+  it("refuses a bad limit or an unknown organization with one line and exit code 2", async () => {
+    const cases = [
+      ["--requests-per-minute", ["set", "limited-by-operator", "--requests-per-minute", "0"]],
+      ["--requests-per-minute", ["set", "limited-by-operator", "--requests-per-minute", "lots"]],
+      ["<organization>", ["set", "no-such-organization", "--requests-per-minute", "10"]],
+      ["--step-log-bytes", ["set", "limited-by-operator", "--step-log-bytes", "1023"]],
+      ["--step-log-bytes", ["set", "limited-by-operator", "--step-log-bytes", "1073741825"]],
+      ["--step-log-bytes", ["set", "limited-by-operator", "--step-log-bytes", "4.5"]],
+      ["--step-log-bytes", ["set", "limited-by-operator", "--step-log-bytes", "big"]],
+      // A good rate limit does not go in when the step log cap beside it is bad.
+      [
+        "--step-log-bytes",
+        ["set", "limited-by-operator", "--requests-per-minute", "10", "--step-log-bytes", "0"],
+      ],
+      // Neither limit: the message names both flags.
+      ["--requests-per-minute", ["set", "limited-by-operator", "--note", "why"]],
+      ["<organization>", ["clear", "no-such-organization", "--step-log-bytes"]],
+      ["--requests-per-minute", ["set", "limited-by-operator"]],
+    ] as const;
+    // Independent refusals: run side by side (each is a Node process of its own).
+    const results = await Promise.all(cases.map(([, args]) => forgeline(...args)));
+    cases.forEach(([flag, args], i) => {
+      const res = results[i]!;
+      const lines = res.stderr.trim().split("\n");
+      expect(res.code, args.join(" ")).toBe(2);
+      expect(lines, args.join(" ")).toHaveLength(1);
+      expect(lines[0], args.join(" ")).toContain(`Invalid configuration: ${flag} `);
+    });
+    expect(results.at(-1)!.stderr).toMatch(/--requests-per-minute or --step-log-bytes is required/);
+    expect(await stored()).toEqual([]);
+    expect(await storedLog()).toEqual([]);
   });
 });

@@ -181,7 +181,7 @@ describe("not on a terminal", () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toEqual([
-      "[forgeline] embedded database: no pg_cron; the worker's crontab runs maintenance hourly",
+      "[forgeline] embedded database: no pg_cron; the worker's crontab runs maintenance every minute",
     ]);
   });
 });
@@ -232,7 +232,7 @@ describe(".env", () => {
     expect(result.stderr).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.stdout).toEqual([
-      "[forgeline] embedded database: no pg_cron; the worker's crontab runs maintenance hourly",
+      "[forgeline] embedded database: no pg_cron; the worker's crontab runs maintenance every minute",
     ]);
   });
 

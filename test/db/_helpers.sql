@@ -16,6 +16,9 @@
  *   tests.act_for_tenant(slug, actor)  act as trusted code for that organization
  *   tests.clear_authentication()       back to the superuser, claims cleared
  *   tests.visitor_role()               the visitor's role name (for `set local role`)
+ *   tests.error_of(sql)                the SQLSTATE and DETAIL of the error `sql`
+ *                                      raises (`FL201: steps[0].name: …`), or
+ *                                      null when it runs without error
  *
  * Everything is local to the suite's transaction (set_config(…, true)).
  */
@@ -178,6 +181,29 @@ comment on function tests.act_for_tenant(text, text) is
   E'Acts as trusted code (`actor`, default worker) for organization `slug`, under RLS as the visitor.';
 comment on function tests.clear_authentication() is
   E'Back to the session''s own (superuser) role with every claim cleared.';
+
+/*
+ * For rules whose `detail` is part of the contract (FL201 names the offending
+ * path, FL202 the refused change): pgTAP's throws_ok compares only the code and
+ * the message. Runs `sql` as the caller, in a subtransaction: a refused
+ * statement changes nothing; one that succeeds keeps its changes.
+ */
+create function tests.error_of(sql text) returns text
+  language plpgsql volatile
+as $$
+declare
+  v_state text;
+  v_detail text;
+begin
+  execute error_of.sql;
+  return null;
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_detail = pg_exception_detail;
+  return v_state || coalesce(': ' || nullif(v_detail, ''), '');
+end;
+$$;
+comment on function tests.error_of(text) is
+  E'Runs `sql`; returns the error it raised as `SQLSTATE: detail` (just the SQLSTATE without a detail), or null when it succeeded.';
 
 revoke all on all functions in schema tests from public;
 grant usage on schema tests to :DATABASE_VISITOR;

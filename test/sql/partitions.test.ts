@@ -80,8 +80,9 @@ describe("partitions", () => {
     expect((await t.root.query("select * from app_private.maintain_partitions()")).rows).toEqual(
       [],
     );
+    // Every registered table alike (the pipelines module's four as well).
     const counts = await t.root.query(
-      "select partitions, months_ahead from app_private.partition_counts",
+      "select distinct partitions, months_ahead from app_private.partition_counts",
     );
     expect(counts.rows).toEqual([{ partitions: 4, months_ahead: 3 }]);
   });

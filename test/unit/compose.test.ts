@@ -90,6 +90,8 @@ describe("docker-compose.yml", () => {
     expect(services.migrate?.command).toEqual(["node", "src/cli/index.ts", "migrate"]);
     expect(env("pgbouncer").POOL_MODE).toBe("transaction");
     expect(new URL(env("api").AUTH_DATABASE_URL!).hostname).toBe("pgbouncer");
+    // Subscriptions LISTEN on a real session, never through transaction pooling.
+    expect(new URL(env("api").AUTH_LISTEN_DATABASE_URL!).hostname).toBe("postgres");
     expect(new URL(env("worker").DATABASE_URL!).hostname).toBe("postgres");
     expect(new URL(env("migrate").DATABASE_URL!).hostname).toBe("postgres");
     expect(env("migrate").ROOT_DATABASE_URL).toBeDefined();
@@ -116,6 +118,18 @@ describe("docker-compose.yml", () => {
       );
       expect(() => loadConfig(environment), name).not.toThrow();
     }
+  });
+
+  it("gives the workers one shared artifact storage volume, writable by the image's user", () => {
+    const dir = env("worker").ARTIFACT_STORAGE_DIR;
+    expect(dir).toBe("/var/lib/forgeline/artifacts");
+    expect((services.worker as { volumes?: string[] }).volumes).toContain(`artifacts:${dir}`);
+    expect(Object.keys((compose as { volumes?: Record<string, unknown> }).volumes ?? {})).toContain(
+      "artifacts",
+    );
+    expect(read("docker/app/Dockerfile")).toMatch(
+      new RegExp(`chown node:node ${dir!.replace(/\//g, "\\/")}`),
+    );
   });
 
   it("runs the application image as a non-root user", () => {

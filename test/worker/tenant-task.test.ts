@@ -19,7 +19,8 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quickAddJob, run, runOnce, type Task } from "graphile-worker";
+import { quickAddJob, run, type Task } from "graphile-worker";
+import { runJobsOnce } from "../support/worker.ts";
 import { withTenant } from "../../src/db/session.ts";
 import { createOrg, useTestDatabase, type OrgFixture } from "../support/db.ts";
 
@@ -127,10 +128,7 @@ describe("a worker task acting for a tenant (the pattern)", () => {
   const runJob = async (payload: Payload | Record<string, string>) => {
     const pool = t.pool(t.db.ownerUrl, 2);
     await quickAddJob({ pgPool: pool }, "example__announce_member", payload as Payload);
-    await runOnce({
-      pgPool: pool,
-      taskList: { example__announce_member: announceMember(fake.url) },
-    });
+    await runJobsOnce(pool, { example__announce_member: announceMember(fake.url) });
   };
 
   const jobs = async () =>

@@ -15,6 +15,13 @@
  *    (`where id = $1`, `parent.id = child.parent_id`) is planned on the same
  *    composite indexes, the policy supplying `organization_id = …`. The database
  *    keeps its composite keys unchanged.
+ *    A partitioned table's keys also hold its partition key (PostgreSQL
+ *    requires it: `(organization_id, id, created_at)`); the partition key is
+ *    the timestamptz column of the primary key (docs/adding-a-module.md, checked
+ *    by the catalog test). PostGraphile is shown those keys without it, so an
+ *    execution is `pipelineExecution(rowId:)` like any row: `where id = $1`
+ *    probes each month's index on (organization_id, id, …). References keep it,
+ *    so joins between partitioned tables prune to the month.
  * 2. One update and one delete per row, by primary key (`updateTask(input:
  *    {rowId, patch})`): none by other unique constraints, none by node id.
  *    Lookups stay by primary key (`task(rowId:)`) and by natural unique keys
@@ -26,6 +33,7 @@
 import type { Introspection as PgIntrospection, PgConstraint } from "pg-introspection";
 
 const TENANT_COLUMN = "organization_id";
+const TIMESTAMPTZ_OID = "1184";
 const EXPOSED_SCHEMAS = new Set(["app_public"]);
 
 /** The attnum of `organization_id` in a class, if it has one. */
@@ -47,11 +55,34 @@ function refreshAccessors(constraint: PgConstraint, introspection: PgIntrospecti
   }
 }
 
-/** Drops organization_id from the keys of tenant tables, as PostGraphile sees them. */
+/** The partition key of a partitioned table: the timestamptz columns of its primary key. */
+function partitionKey(introspection: PgIntrospection, classId: string): Set<number> {
+  const primary = introspection.constraints.find(
+    (k) => k.conrelid === classId && k.contype === "p",
+  );
+  return new Set(
+    (primary?.conkey ?? []).filter(
+      (n) =>
+        introspection.attributes.find((a) => a.attrelid === classId && a.attnum === n)?.atttypid ===
+        TIMESTAMPTZ_OID,
+    ),
+  );
+}
+
+/**
+ * Drops organization_id (and a partitioned table's partition key) from the keys
+ * of tenant tables, as PostGraphile sees them.
+ */
 export function impliedTenantKeys(introspection: PgIntrospection): void {
   const exposed = new Set(
     introspection.namespaces.filter((n) => EXPOSED_SCHEMAS.has(n.nspname)).map((n) => n._id),
   );
+  const partitionKeys = new Map<string, Set<number>>();
+  for (const table of introspection.classes) {
+    if (table.relkind === "p" && exposed.has(table.relnamespace)) {
+      partitionKeys.set(table._id, partitionKey(introspection, table._id));
+    }
+  }
   for (const constraint of introspection.constraints) {
     const table = introspection.classes.find((c) => c._id === constraint.conrelid);
     if (!table || !exposed.has(table.relnamespace) || !constraint.conkey) continue;
@@ -60,7 +91,8 @@ export function impliedTenantKeys(introspection: PgIntrospection): void {
     const position = constraint.conkey.indexOf(own);
     if (position < 0) continue;
     if (constraint.contype === "p" || constraint.contype === "u") {
-      constraint.conkey = constraint.conkey.filter((_, i) => i !== position);
+      const hidden = partitionKeys.get(table._id) ?? new Set<number>();
+      constraint.conkey = constraint.conkey.filter((n, i) => i !== position && !hidden.has(n));
     } else if (constraint.contype === "f" && constraint.confkey) {
       // Only a reference between two tenant tables, matching organization_id with
       // organization_id, is implied; a reference to the tenant root stays.

@@ -13,7 +13,7 @@ select throws_ok(
   format('truncate app_partitions.audit_events_p%s', to_char(now() at time zone 'UTC', 'YYYYMM')),
   'FL009', null, 'truncating this month''s audit partition is refused');
 select set_eq(
-  $$select app_private.maintain_partitions('2040-02-10 00:00:00+00')$$,
+  $$select m from app_private.maintain_partitions('2040-02-10 00:00:00+00') m where m like '%audit_events%'$$,
   $$values ('created app_partitions.audit_events_p204002'), ('created app_partitions.audit_events_p204003'),
            ('created app_partitions.audit_events_p204004'), ('created app_partitions.audit_events_p204005')$$,
   'partition maintenance at a given clock creates that month and the months ahead');
