@@ -5164,6 +5164,7 @@ COMMENT ON FUNCTION app_public.task_descendants(task_id uuid, max_depth integer)
 CREATE FUNCTION app_public.task_execution_order(project_id uuid) RETURNS TABLE(level integer, task app_public.tasks)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 declare
   v_org uuid := app_public.current_org_id();
@@ -5171,10 +5172,32 @@ declare
   v_batch uuid[];
   v_level integer := 0;
 begin
-  loop
-    select pg_catalog.array_agg(t.id) into v_batch
-      from app_public.tasks t
-     where t.organization_id = v_org and t.project_id = task_execution_order.project_id
+  -- Level 0: the open tasks that no open task of the project blocks.
+  select pg_catalog.array_agg(t.id) into v_batch
+    from app_public.tasks t
+   where t.organization_id = v_org and t.project_id = task_execution_order.project_id
+     and t.status not in ('done', 'cancelled')
+     and not exists (
+       select 1 from app_public.task_dependencies d
+         join app_public.tasks b on b.organization_id = d.organization_id and b.id = d.dependency_id
+        where d.organization_id = v_org and d.dependent_id = t.id and d.type = 'blocks'
+          and b.project_id = task_execution_order.project_id
+          and b.status not in ('done', 'cancelled'));
+  while v_batch is not null loop
+    return query
+      select v_level, t from app_public.tasks t
+       where t.organization_id = v_org and t.id = any (v_batch)
+       order by t.priority, t.number;
+    v_placed := v_placed || (select pg_catalog.jsonb_object_agg(x::text, v_level) from pg_catalog.unnest(v_batch) x);
+    v_level := v_level + 1;
+    -- Level n: a task of level n has a blocker on level n - 1 (else it would be
+    -- lower), so the candidates are the previous level's dependents whose open
+    -- blockers in the project are all placed.
+    select pg_catalog.array_agg(distinct t.id) into v_batch
+      from app_public.task_dependencies n
+      join app_public.tasks t on t.organization_id = n.organization_id and t.id = n.dependent_id
+     where n.organization_id = v_org and n.dependency_id = any (v_batch) and n.type = 'blocks'
+       and t.project_id = task_execution_order.project_id
        and t.status not in ('done', 'cancelled')
        and not v_placed ? t.id::text
        and not exists (
@@ -5184,13 +5207,6 @@ begin
             and b.project_id = task_execution_order.project_id
             and b.status not in ('done', 'cancelled')
             and not v_placed ? b.id::text);
-    exit when v_batch is null;
-    return query
-      select v_level, t from app_public.tasks t
-       where t.organization_id = v_org and t.id = any (v_batch)
-       order by t.priority, t.number;
-    v_placed := v_placed || (select pg_catalog.jsonb_object_agg(x::text, v_level) from pg_catalog.unnest(v_batch) x);
-    v_level := v_level + 1;
   end loop;
 end;
 $$;

@@ -1,6 +1,8 @@
 /*
  * Planning a project's open work over its `blocks` edges (open: not done and
- * not cancelled; only edges between tasks of the project count):
+ * not cancelled). ready_tasks counts every open blocker, in any project (a task
+ * blocked from elsewhere cannot be picked up); the order and the critical path
+ * are of the project, so only edges between its tasks count there:
  *
  *   ready_tasks(project)           open tasks not started (backlog, todo) that no
  *                                  open task blocks: what can be picked up now
@@ -13,9 +15,10 @@
  *                                  first task first, with the running total; for
  *                                  a task, the longest chain that ends at it
  *
- * The levels are found with one set-based query per level and a jsonb object of
- * what is placed; the critical path is the longest-path recurrence evaluated in
- * that order. Invokers: RLS decides what the caller sees.
+ * The levels are found with one set-based query per level (after level 0, over
+ * the previous level's dependents only) and a jsonb object of what is placed;
+ * the critical path is the longest-path recurrence evaluated in that order.
+ * Invokers: RLS decides what the caller sees.
  */
 create or replace function app_public.ready_tasks(project_id uuid)
   returns setof app_public.tasks
@@ -40,6 +43,9 @@ create or replace function app_public.task_execution_order(project_id uuid)
   returns table (level integer, task app_public.tasks)
   language plpgsql stable
   set search_path = pg_catalog, pg_temp
+  -- A generic plan estimates one task per project and turns each level into a
+  -- scan of the whole project per candidate (measured: 1.5 s on 500 tasks).
+  set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_org uuid := app_public.current_org_id();
@@ -47,10 +53,32 @@ declare
   v_batch uuid[];
   v_level integer := 0;
 begin
-  loop
-    select pg_catalog.array_agg(t.id) into v_batch
-      from app_public.tasks t
-     where t.organization_id = v_org and t.project_id = task_execution_order.project_id
+  -- Level 0: the open tasks that no open task of the project blocks.
+  select pg_catalog.array_agg(t.id) into v_batch
+    from app_public.tasks t
+   where t.organization_id = v_org and t.project_id = task_execution_order.project_id
+     and t.status not in ('done', 'cancelled')
+     and not exists (
+       select 1 from app_public.task_dependencies d
+         join app_public.tasks b on b.organization_id = d.organization_id and b.id = d.dependency_id
+        where d.organization_id = v_org and d.dependent_id = t.id and d.type = 'blocks'
+          and b.project_id = task_execution_order.project_id
+          and b.status not in ('done', 'cancelled'));
+  while v_batch is not null loop
+    return query
+      select v_level, t from app_public.tasks t
+       where t.organization_id = v_org and t.id = any (v_batch)
+       order by t.priority, t.number;
+    v_placed := v_placed || (select pg_catalog.jsonb_object_agg(x::text, v_level) from pg_catalog.unnest(v_batch) x);
+    v_level := v_level + 1;
+    -- Level n: a task of level n has a blocker on level n - 1 (else it would be
+    -- lower), so the candidates are the previous level's dependents whose open
+    -- blockers in the project are all placed.
+    select pg_catalog.array_agg(distinct t.id) into v_batch
+      from app_public.task_dependencies n
+      join app_public.tasks t on t.organization_id = n.organization_id and t.id = n.dependent_id
+     where n.organization_id = v_org and n.dependency_id = any (v_batch) and n.type = 'blocks'
+       and t.project_id = task_execution_order.project_id
        and t.status not in ('done', 'cancelled')
        and not v_placed ? t.id::text
        and not exists (
@@ -60,13 +88,6 @@ begin
             and b.project_id = task_execution_order.project_id
             and b.status not in ('done', 'cancelled')
             and not v_placed ? b.id::text);
-    exit when v_batch is null;
-    return query
-      select v_level, t from app_public.tasks t
-       where t.organization_id = v_org and t.id = any (v_batch)
-       order by t.priority, t.number;
-    v_placed := v_placed || (select pg_catalog.jsonb_object_agg(x::text, v_level) from pg_catalog.unnest(v_batch) x);
-    v_level := v_level + 1;
   end loop;
 end;
 $$;

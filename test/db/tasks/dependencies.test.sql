@@ -7,7 +7,7 @@
  * unblocks, and search by words, misspellings and identifiers.
  */
 begin;
-select plan(23);
+select plan(25);
 
 select tests.create_org('umbrella') as umbrella \gset
 select tests.create_org('aperture') as aperture \gset
@@ -107,6 +107,25 @@ select results_eq(
 select results_eq(
   format($$select (b.task).title, b.other_open_blockers from app_public.blocked_tasks(%L) b$$, :'design'),
   $$values ('Build the login', 0)$$, 'finishing the design would unblock building');
+
+-- A task blocked from another project is not ready, but the project's order
+-- counts only its own edges; a task with blockers on two levels goes after the
+-- higher one.
+select tests.authenticate_as('umbrella', 'admin');
+insert into app_public.projects (key, name) values ('OPS', 'Operations') returning id as ops \gset
+select tests.authenticate_as('umbrella', 'member');
+insert into app_public.tasks (project_id, title) values (:'ops', 'Provision the servers') returning id as provision \gset
+insert into app_public.tasks (project_id, title) values (:'eng', 'Announce the login') returning id as announce \gset
+select id as research from app_public.tasks where title = 'Research passkeys' \gset
+insert into app_public.task_dependencies (dependent_id, dependency_id) values
+  (:'research', :'provision'), (:'announce', :'design'), (:'announce', :'test');
+select results_eq(format($$select title from app_public.ready_tasks(%L) order by title$$, :'eng'),
+  $$values ('Design the login')$$, 'a task blocked by open work of another project is not ready');
+select results_eq(
+  format($$select o.level, (o.task).title from app_public.task_execution_order(%L) o order by 1, 2$$, :'eng'),
+  $$values (0, 'Design the login'), (0, 'Research passkeys'), (1, 'Build the login'), (2, 'Test the login'),
+           (3, 'Announce the login'), (3, 'Ship it')$$,
+  'the order ignores other projects, and places a task after its highest blocker');
 
 -- Search.
 select results_eq($$select (s.task).title from app_public.search_tasks('password reset') s limit 1$$,
