@@ -68,7 +68,12 @@ const workerLogger = new Logger((scope) => (level, message, meta) => {
       workerLog.warn(fields, message);
       break;
     case "info":
-      workerLog.info(fields, message);
+      // Maintenance runs every minute: its routine successes are debug, not 1,440 info lines a day.
+      if ((fields.job as { task?: unknown } | undefined)?.task === "maintenance__partitions") {
+        workerLog.debug(fields, message);
+      } else {
+        workerLog.info(fields, message);
+      }
       break;
     default:
       workerLog.debug(fields, message);
