@@ -1,10 +1,12 @@
 /**
  * `forgeline seed`: a demo organization to explore the API with, made through the
  * same SQL and grants the API uses (create_organization, add_user,
- * set_feature_flag, inserts into projects, tasks and task_dependencies), acting
- * as a signed-in user through src/db/session.ts (asUser), so RLS and every
- * trigger apply. It adds a demo project (DEMO): a launch plan four levels deep
- * with blocking links and a task in every status. Idempotent and resumable:
+ * set_feature_flag, inserts into projects, tasks and task_dependencies, the
+ * pipeline functions), acting as a signed-in user through src/db/session.ts
+ * (asUser), so RLS and every trigger apply. It adds a demo project (DEMO): a
+ * launch plan four levels deep with blocking links and a task in every status;
+ * and a repository with a `ci` pipeline and three runs driven as a runner would
+ * (one passed, one failed with its tests skipped, one running). Idempotent and resumable:
  * what exists is reported, what is missing is made. Prints the ids and, where
  * this process can sign them, a token per user.
  */
@@ -36,11 +38,12 @@ export async function seedCommand(options: { slug: string; name: string }): Prom
     const db = resolved.database;
     const roles = rolesOf(db);
     await migrateDatabase({ ownerUrl: db.ownerUrl, rootUrl: db.rootUrl, roles, quiet: true });
-    const { orgId, members, created, projectId } = await seed(db.ownerUrl, options);
+    const { orgId, members, created, projectId, pipelineId } = await seed(db.ownerUrl, options);
     // Output for the person at the terminal, not for a log pipeline.
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`${created ? "Created" : "Found"} organization "${options.slug}": ${orgId}`);
     out(`Demo project DEMO (tasks DEMO-1 … DEMO-${DEMO_TASKS.length}): ${projectId}`);
+    out(`Demo pipeline ci of demo/app (3 runs): ${pipelineId}`);
     const jwt = jwtConfig(config, resolved.jwtFallbackSecret);
     for (const m of members) {
       const line = `${m.role.padEnd(6)} ${m.email.padEnd(24)} user ${m.id}`;
@@ -151,7 +154,13 @@ const DEMO_TASKS: Array<{
 async function seed(
   ownerUrl: string,
   options: { slug: string; name: string },
-): Promise<{ orgId: string; members: Member[]; created: boolean; projectId: string }> {
+): Promise<{
+  orgId: string;
+  members: Member[];
+  created: boolean;
+  projectId: string;
+  pipelineId: string;
+}> {
   const pool = new pg.Pool({ connectionString: ownerUrl, max: 1 });
   try {
     // The owner sees every organization: is the slug already there?
@@ -239,13 +248,78 @@ async function seed(
       );
       return id;
     });
+    const pipelineId = await asUser(pool, asOwner, (c) => seedPipeline(c, projectId));
     const users = await pool.query<Member>(
       `select u.role::text as role, u.id, u.email::text as email from app_public.users u
         where u.organization_id = $1 order by u.role desc, u.email`,
       [orgId],
     );
-    return { orgId, members: users.rows, created: !existing.rows[0], projectId };
+    return { orgId, members: users.rows, created: !existing.rows[0], projectId, pipelineId };
   } finally {
     await pool.end();
   }
+}
+
+/** The demo pipeline: build, then test and lint in parallel. */
+const DEMO_DEFINITION = {
+  timeout_minutes: 30,
+  steps: [
+    { name: "build", run: "npm ci && npm run build" },
+    { name: "test", needs: ["build"], run: "npm test", retry: { max_attempts: 2 } },
+    { name: "lint", needs: ["build"], run: "npm run lint" },
+  ],
+};
+
+/**
+ * A repository of the demo project with the `ci` pipeline and three runs driven
+ * through the runner's functions: main passed, a feature branch failed its build
+ * (test and lint skipped), and one is running its first step. Made only if the
+ * pipeline is missing.
+ */
+async function seedPipeline(c: pg.ClientBase, projectId: string): Promise<string> {
+  const there = await c.query<{ id: string }>(
+    "select p.id from app_public.pipelines p join app_public.repositories r on r.id = p.repository_id where r.full_name = 'demo/app' and p.name = 'ci'",
+  );
+  if (there.rows[0]) return there.rows[0].id;
+  const repository = await c.query<{ id: string }>(
+    `insert into app_public.repositories (project_id, provider, full_name, clone_url)
+     values ($1, 'github', 'demo/app', 'https://github.com/demo/app.git') returning id`,
+    [projectId],
+  );
+  const pipeline = await c.query<{ id: string }>(
+    `insert into app_public.pipelines (repository_id, name, description, definition, trigger_config, concurrency_group)
+     values ($1, 'ci', 'Build, test and lint every push.', $2,
+             '{"events": ["push", "pull_request"], "branches": ["main", "feature/**"]}', 'ci-{branch}')
+     returning id`,
+    [repository.rows[0]!.id, JSON.stringify(DEMO_DEFINITION)],
+  );
+  const id = pipeline.rows[0]!.id;
+  const run = async (branch: string, outcome: (step: string) => string | null) => {
+    const execution = await c.query<{ id: string }>(
+      "select id from app_public.start_execution($1, 'push', $2)",
+      [id, branch],
+    );
+    for (;;) {
+      const ready = await c.query<{ id: string; name: string }>(
+        "select id, name from app_public.ready_steps($1)",
+        [execution.rows[0]!.id],
+      );
+      if (ready.rows.length === 0) return;
+      for (const step of ready.rows) {
+        await c.query("select app_public.start_step($1)", [step.id]);
+        await c.query("select app_public.append_step_log($1, $2)", [step.id, `$ ${step.name}\n`]);
+        const conclusion = outcome(step.name);
+        if (!conclusion) return; // left running
+        await c.query("select app_public.complete_step($1, $2, $3)", [
+          step.id,
+          conclusion,
+          conclusion === "success" ? 0 : 1,
+        ]);
+      }
+    }
+  };
+  await run("main", () => "success");
+  await run("feature/login", (step) => (step === "build" ? "failure" : "success"));
+  await run("feature/search", () => null);
+  return id;
 }

@@ -63,6 +63,26 @@ describe("forgeline seed", () => {
       )
     ).rows[0]!;
 
+  /** The demo pipeline's runs, read as the superuser. */
+  const runs = async () =>
+    (
+      await t.root.query<{
+        branch: string;
+        status: string;
+        conclusion: string | null;
+        steps: string;
+      }>(
+        `select e.branch, e.status::text, e.conclusion::text,
+                (select string_agg(s.name || ':' || coalesce(s.conclusion::text, '-'), ' ' order by s.name)
+                   from app_public.pipeline_steps s where s.execution_id = e.id) as steps
+           from app_public.pipeline_executions e
+           join app_public.pipelines p on p.id = e.pipeline_id
+           join app_public.organizations o on o.id = p.organization_id
+          where o.slug = 'seeded' and p.name = 'ci'
+          order by e.branch`,
+      )
+    ).rows;
+
   it("creates a demo organization with one user per role and prints their tokens", async () => {
     const first = await run();
     expect(first.stdout).toMatch(/^Created organization "seeded": [0-9a-f-]{36}$/m);
@@ -97,6 +117,28 @@ describe("forgeline seed", () => {
       ready: 2,
     });
     expect(first.stdout).toMatch(/^Demo project DEMO \(tasks DEMO-1 … DEMO-12\): [0-9a-f-]{36}$/m);
+    // A demo pipeline with runs a runner drove: passed, failed (the rest skipped), running.
+    expect(first.stdout).toMatch(/^Demo pipeline ci of demo\/app \(3 runs\): [0-9a-f-]{36}$/m);
+    expect(await runs()).toEqual([
+      {
+        branch: "feature/login",
+        status: "completed",
+        conclusion: "failure",
+        steps: "build:failure lint:skipped test:skipped",
+      },
+      {
+        branch: "feature/search",
+        status: "in_progress",
+        conclusion: null,
+        steps: "build:- lint:- test:-",
+      },
+      {
+        branch: "main",
+        status: "completed",
+        conclusion: "success",
+        steps: "build:success lint:success test:success",
+      },
+    ]);
 
     const second = await run();
     expect(second.stdout).toMatch(/^Found organization "seeded"/m);
@@ -105,5 +147,6 @@ describe("forgeline seed", () => {
     );
     expect(again.rows).toEqual([{ n: 1 }]);
     expect((await demo()).tasks).toBe(12);
+    expect(await runs()).toHaveLength(3);
   });
 });
