@@ -16,6 +16,7 @@ import {
   dropDatabase,
   dropRoles,
   scratchPrefix,
+  scratchRoles,
   type ScratchDatabase,
 } from "../src/db/scratch.ts";
 
@@ -47,11 +48,7 @@ export function createBenchDatabase(rootUrl: string, name: string): Promise<Scra
 export async function dropBenchDatabase(rootUrl: string, name: string): Promise<void> {
   await dropDatabase(rootUrl, name);
   // The roles createScratchDatabase named after the database.
-  await dropRoles(rootUrl, {
-    owner: `${name}_owner`,
-    authenticator: `${name}_auth`,
-    visitor: `${name}_visitor`,
-  });
+  await dropRoles(rootUrl, scratchRoles(name));
 }
 
 /** host:port/database of a URL, without its credentials (for reports). */

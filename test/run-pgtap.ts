@@ -7,18 +7,23 @@
  * and fails under CI=true, where a skip would hide missing coverage (DESIGN §7).
  * The database and its roles are dropped whatever happens; the exit code is
  * pg_prove's.
+ *
+ * Arguments that name suites or folders under test/db run only those
+ * (`npm run test:db -- test/db/operations/audit_events.test.sql test/db/tasks`);
+ * the others go to pg_prove (`npm run test:db -- --verbose`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { projectRoot } from "../src/paths.ts";
 import { withClient } from "../src/db/pools.ts";
-import { fillPlaceholders, type Roles } from "../src/db/setup.ts";
+import { fillPlaceholders } from "../src/db/setup.ts";
 import {
   createScratchDatabase,
   dropDatabase,
   dropRoles,
   scratchPrefix,
+  scratchRoles,
   waitForIdle,
 } from "../src/db/scratch.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -78,15 +83,41 @@ function suiteFiles(): string[] {
 }
 
 /**
+ * The command line split into the suites to run (every suite when no argument
+ * names one: a path, from the current folder, to a suite or a folder under
+ * test/db) and the arguments for pg_prove.
+ */
+function parseArguments(args: string[]): { files: string[]; extra: string[] } {
+  const all = suiteFiles();
+  const selected = new Set<string>();
+  const extra: string[] = [];
+  for (const arg of args) {
+    const relative = path.relative(projectRoot, path.resolve(arg));
+    const inside = relative === suitesDir || relative.startsWith(suitesDir + path.sep);
+    if (arg.startsWith("-") || !inside) {
+      extra.push(arg);
+      continue;
+    }
+    const matches = all.filter((f) => f === relative || f.startsWith(relative + path.sep));
+    if (matches.length === 0) throw new Error(`No *.test.sql suite at ${arg}`);
+    for (const file of matches) selected.add(file);
+  }
+  return { files: selected.size > 0 ? [...selected].sort() : all, extra };
+}
+
+/**
  * Streams pg_prove's output; resolves with its exit code. The suites are listed
  * rather than found with `--recurse --ext .test.sql`: pg_prove hands that suffix
  * to its pgTAP source handler, which compares it with a file's last extension
  * only (`.sql`), so every suite would fall through to the Perl handler. With
  * `--ext .sql` the handler claims them, and _helpers.sql stays out of the list.
  */
-function runPgProve(pgProve: string, dbUrl: string, files: string[]): Promise<number> {
-  // Extra arguments go to pg_prove: `npm run test:db -- --verbose`.
-  const extra = process.argv.slice(2);
+function runPgProve(
+  pgProve: string,
+  dbUrl: string,
+  files: string[],
+  extra: string[],
+): Promise<number> {
   const args = ["--dbname", dbUrl, "--ext", ".sql", "--failures", ...extra, ...files];
   const child = spawn(pgProve, args, { cwd: projectRoot, stdio: "inherit" });
   running = child;
@@ -106,12 +137,8 @@ async function runSuites(server: TestServer, pgProve: string): Promise<number> {
   const prefix = scratchPrefix("tap");
   // The names createScratchDatabase gives, known up front so that a run that
   // fails half-way through creating them still drops what it made.
-  const roles: Roles = {
-    owner: `${prefix}_owner`,
-    authenticator: `${prefix}_auth`,
-    visitor: `${prefix}_visitor`,
-  };
-  const files = suiteFiles();
+  const roles = scratchRoles(prefix);
+  const { files, extra } = parseArguments(process.argv.slice(2));
   if (files.length === 0) throw new Error(`No *.test.sql files under ${suitesDir}`);
   try {
     const db = await createScratchDatabase(server.rootUrl, prefix);
@@ -125,7 +152,7 @@ async function runSuites(server: TestServer, pgProve: string): Promise<number> {
       });
     });
     if (interrupted) return 1;
-    return await runPgProve(pgProve, db.rootDbUrl, files);
+    return await runPgProve(pgProve, db.rootDbUrl, files, extra);
   } finally {
     try {
       await waitForIdle(server.rootUrl, prefix);

@@ -25,6 +25,18 @@ export function scratchPrefix(label: string): string {
   return `fl_${label}_${process.pid.toString(36)}${randomBytes(3).toString("hex")}`;
 }
 
+/**
+ * The three roles of the scratch database named `prefix`. Pure, so a caller can
+ * know them before anything is created and drop them after a failed creation.
+ */
+export function scratchRoles(prefix: string): Roles {
+  return {
+    owner: `${prefix}_owner`,
+    authenticator: `${prefix}_auth`,
+    visitor: `${prefix}_visitor`,
+  };
+}
+
 export function urlsFor(
   db: Omit<ScratchDatabase, "rootDbUrl" | "ownerUrl" | "authUrl">,
   name = db.name,
@@ -41,11 +53,7 @@ export async function createScratchDatabase(
   rootUrl: string,
   prefix: string,
 ): Promise<ScratchDatabase> {
-  const roles: Roles = {
-    owner: `${prefix}_owner`,
-    authenticator: `${prefix}_auth`,
-    visitor: `${prefix}_visitor`,
-  };
+  const roles = scratchRoles(prefix);
   const passwords = {
     owner: randomBytes(12).toString("hex"),
     authenticator: randomBytes(12).toString("hex"),

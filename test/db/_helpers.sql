@@ -11,16 +11,26 @@
  *                                      real business functions
  *   tests.org_id(slug)                 that organization's id
  *   tests.user_id(slug, role)          id of <role>@<slug>.test
- *   tests.authenticate_as(slug, role)  act as that user, the way the API does
+ *   tests.authenticate_as(slug, role[, request_id])
+ *                                      act as that user, the way the API does
+ *   tests.authenticate_as_subject(sub[, request_id])
+ *                                      a signed-in token with no organization yet
+ *                                      (what createOrganization is called with)
  *   tests.authenticate_as_anonymous()  act as the visitor with no claims
- *   tests.act_for_tenant(slug, actor)  act as trusted code for that organization
+ *   tests.act_for_tenant(slug[, actor[, request_id]])
+ *                                      act as trusted code for that organization
  *   tests.clear_authentication()       back to the superuser, claims cleared
  *   tests.visitor_role()               the visitor's role name (for `set local role`)
  *   tests.error_of(sql)                the SQLSTATE and DETAIL of the error `sql`
  *                                      raises (`FL201: steps[0].name: …`), or
  *                                      null when it runs without error
  *
- * Everything is local to the suite's transaction (set_config(…, true)).
+ * Everything is local to the suite's transaction (set_config(…, true)). These
+ * helpers are the only place a suite's tenant settings are made (besides the
+ * tenancy suites that test the settings themselves):
+ * test/unit/tenant-settings.test.ts fails on a hand-made `set local
+ * jwt.claims.…` anywhere else. The optional request id stands for the API's
+ * X-Request-Id (or a job's id), recorded in the audit log.
  */
 drop schema if exists tests cascade;
 create schema tests;
@@ -103,7 +113,8 @@ begin
 end;
 $$;
 
-create function tests.authenticate_as(slug text, role text) returns void
+create function tests.authenticate_as(slug text, role text, request_id text default null)
+  returns void
   language plpgsql volatile
 as $$
 declare
@@ -111,17 +122,33 @@ declare
   v_user uuid := tests.user_id(authenticate_as.slug, authenticate_as.role);
 begin
   perform tests.clear_authentication();
-  perform app_private.act_as_user(authenticate_as.role || '@' || authenticate_as.slug, v_org, v_user);
+  perform app_private.act_as_user(authenticate_as.role || '@' || authenticate_as.slug, v_org, v_user,
+                                  authenticate_as.request_id);
 end;
 $$;
 
--- Trusted code (a worker job) acting for organization `slug` as `actor`.
-create function tests.act_for_tenant(slug text, actor text default 'worker') returns void
+-- A verified token with a subject and no organization or user: someone who
+-- signed in and is about to create their organization.
+create function tests.authenticate_as_subject(sub text, request_id text default null)
+  returns void
   language plpgsql volatile
 as $$
 begin
   perform tests.clear_authentication();
-  perform app_private.act_for_tenant(tests.org_id(act_for_tenant.slug), act_for_tenant.actor);
+  perform app_private.act_as_user(authenticate_as_subject.sub, null, null,
+                                  authenticate_as_subject.request_id);
+end;
+$$;
+
+-- Trusted code (a worker job) acting for organization `slug` as `actor`.
+create function tests.act_for_tenant(slug text, actor text default 'worker', request_id text default null)
+  returns void
+  language plpgsql volatile
+as $$
+begin
+  perform tests.clear_authentication();
+  perform app_private.act_for_tenant(tests.org_id(act_for_tenant.slug), act_for_tenant.actor,
+                                     act_for_tenant.request_id);
 end;
 $$;
 
@@ -173,12 +200,14 @@ comment on function tests.create_org(text) is
 comment on function tests.org_id(text) is E'The id of organization `slug` (raises if missing).';
 comment on function tests.user_id(text, text) is
   E'The id of user <role>@<slug>.test (raises if missing).';
-comment on function tests.authenticate_as(text, text) is
-  E'Acts as <role>@<slug>.test for the rest of the transaction: visitor role plus JWT claims.';
+comment on function tests.authenticate_as(text, text, text) is
+  E'Acts as <role>@<slug>.test for the rest of the transaction: visitor role plus JWT claims (and the request id, if given).';
+comment on function tests.authenticate_as_subject(text, text) is
+  E'Acts as a signed-in token with subject `sub` and no organization for the rest of the transaction.';
 comment on function tests.authenticate_as_anonymous() is
   E'Acts as the visitor with no claims for the rest of the transaction.';
-comment on function tests.act_for_tenant(text, text) is
-  E'Acts as trusted code (`actor`, default worker) for organization `slug`, under RLS as the visitor.';
+comment on function tests.act_for_tenant(text, text, text) is
+  E'Acts as trusted code (`actor`, default worker) for organization `slug`, under RLS as the visitor (with the request id, if given).';
 comment on function tests.clear_authentication() is
   E'Back to the session''s own (superuser) role with every claim cleared.';
 

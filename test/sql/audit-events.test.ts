@@ -39,8 +39,8 @@ describe("audit log", () => {
   });
 
   it("records inserts, changed columns of updates, and deletes, with actor and request id", async () => {
-    const events = await asActor(t, as(org, "owner"), async (c) => {
-      await c.query("select set_config('forgeline.request_id', 'req-audit-1', true)");
+    const owner = { ...as(org, "owner"), requestId: "req-audit-1" };
+    const events = await asActor(t, owner, async (c) => {
       const added = await c.query<{ id: string }>(
         "select id from app_public.add_user('eve@ops.test', 'Eve', 'member')",
       );
@@ -78,22 +78,33 @@ describe("audit log", () => {
     expect(events[2]!.changes).toMatchObject({ name: { old: "Eve E." } });
   });
 
-  it("names trusted actors (a worker acting as the tenant's service)", async () => {
-    const rows = await asService(t, org.orgId, async (c) => {
-      await c.query('update app_public.users set settings = \'{"tz": "UTC"}\' where id = $1', [
-        org.users.member,
-      ]);
-      return (
-        await c.query<{ actor: string; actor_user_id: string | null; changes: unknown }>(
-          "select actor, actor_user_id, changes from app_public.audit_events where actor = 'worker'",
-        )
-      ).rows;
-    });
+  it("names trusted actors (a worker acting as the tenant's service) and their job", async () => {
+    const rows = await asService(
+      t,
+      org.orgId,
+      async (c) => {
+        await c.query('update app_public.users set settings = \'{"tz": "UTC"}\' where id = $1', [
+          org.users.member,
+        ]);
+        return (
+          await c.query<{
+            actor: string;
+            actor_user_id: string | null;
+            changes: unknown;
+            request_id: string | null;
+          }>(
+            "select actor, actor_user_id, changes, request_id from app_public.audit_events where actor = 'worker'",
+          )
+        ).rows;
+      },
+      { requestId: "job-42" },
+    );
     expect(rows).toEqual([
       {
         actor: "worker",
         actor_user_id: null,
         changes: { settings: { old: {}, new: { tz: "UTC" } } },
+        request_id: "job-42",
       },
     ]);
   });

@@ -2,9 +2,10 @@
  * Catalog rules that every future table must follow too (DESIGN §2–§3 and
  * docs/adding-a-module.md): RLS on every table in our schemas, tenant-consistent
  * keys, no partitions outside app_partitions, hardened security-definer
- * functions, no grants the API's roles should not have, policies that call the
- * tenancy helpers in their wrapped form, numbered triggers, timestamps kept by
- * the database, foreign keys backed by tenant-led indexes, and a planner
+ * functions, no grants the API's roles should not have, policies that call only
+ * plpgsql or inlinable SQL functions and only in their wrapped `(select …)`
+ * form, numbered triggers, timestamps kept by the database, foreign keys backed
+ * by tenant-led (non-partial) indexes, and a planner
  * decision (n_distinct) for every tenant table. New tables are covered without
  * new tests: a module that breaks a rule fails here, naming the object.
  */
@@ -146,26 +147,102 @@ describe("catalog", () => {
     expect(rows).toEqual([]);
   });
 
-  it("calls the tenancy helpers in policies only in their wrapped (select …) form", async () => {
-    // `organization_id = (select app_public.current_org_id())` runs the function once
-    // per query (an InitPlan); unwrapped, it would run per row.
-    const { rows } = await t.root.query<{ policy: string; expr: string }>(
-      `select format('%s.%s', polrelid::regclass, polname) as policy,
-              coalesce(pg_get_expr(polqual, polrelid), '') || ' ' ||
-              coalesce(pg_get_expr(polwithcheck, polrelid), '') as expr
-         from pg_policy`,
+  /**
+   * The functions policies call (pg_depend records every function a policy's
+   * expressions use, through sub-selects too), with what decides their cost and
+   * their name as pg_get_expr prints it.
+   */
+  async function policyFunctions() {
+    const { rows } = await t.root.query<{
+      fn: string;
+      name: string;
+      language: string;
+      definer: boolean;
+      config: string[] | null;
+      returns_set: boolean;
+      policies: string[];
+    }>(
+      `select p.oid::regprocedure::text as fn, format('%I.%I', n.nspname, p.proname) as name,
+              l.lanname as language, p.prosecdef as definer, p.proconfig as config,
+              p.proretset as returns_set,
+              array_agg(distinct format('%s.%s', pol.polrelid::regclass, pol.polname)) as policies
+         from pg_policy pol
+         join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = pol.oid
+         join pg_proc p on p.oid = d.refobjid and d.refclassid = 'pg_proc'::regclass
+         join pg_namespace n on n.oid = p.pronamespace
+         join pg_language l on l.oid = p.prolang
+        group by 1, 2, 3, 4, 5, 6
+        order by 1`,
     );
+    return rows;
+  }
+
+  it("calls only plpgsql or inlinable language sql functions in policies", async () => {
+    // Every query pays for the functions its policies call (DESIGN §3): a plpgsql
+    // function's plans are cached per session, and a language sql function is
+    // inlined only without security definer, a SET clause or a set result;
+    // otherwise it is planned again in every query that calls it.
+    const fns = await policyFunctions();
+    // pg_depend does record them (built-ins are pinned and never appear).
+    expect(fns.map((f) => f.fn)).toEqual(
+      expect.arrayContaining([
+        "app_public.current_org_id()",
+        "app_public.current_user_id()",
+        "app_public.current_user_role()",
+      ]),
+    );
+    const slow = fns
+      .filter(
+        (f) =>
+          !(
+            f.language === "plpgsql" ||
+            (f.language === "sql" && !f.definer && f.config === null && !f.returns_set)
+          ),
+      )
+      .map(
+        (f) =>
+          `${f.fn} (${f.language}${f.definer ? ", security definer" : ""}), in ${f.policies.join(", ")}`,
+      );
+    expect(slow).toEqual([]);
+  });
+
+  it("calls every function in policies only in its uncorrelated (select …) form", async () => {
+    // `organization_id = (select app_public.current_org_id())` runs the function once
+    // per query (an InitPlan); unwrapped, or given a column of the row, it runs per row.
+    // pg_get_expr prints the wrapped form as `( SELECT schema.fn(<constants>) AS fn)`.
+    const fns = await policyFunctions();
+    const client = await t.root.connect();
+    let rows: Array<{ policy: string; expr: string }>;
+    try {
+      // Every name printed schema-qualified, as policyFunctions() names them.
+      await client.query("begin; set local search_path = pg_catalog");
+      ({ rows } = await client.query<{ policy: string; expr: string }>(
+        `select format('%s.%s', polrelid::regclass, polname) as policy,
+                coalesce(pg_get_expr(polqual, polrelid), '') || ' ' ||
+                coalesce(pg_get_expr(polwithcheck, polrelid), '') as expr
+           from pg_policy`,
+      ));
+      await client.query("rollback");
+    } finally {
+      client.release();
+    }
     expect(rows.length).toBeGreaterThan(0);
-    const helpers = /app_public\.(current_org_id|current_user_id|current_user_role)\(\)/g;
-    const unwrapped = rows.filter(({ expr }) => {
-      const calls = expr.match(helpers)?.length ?? 0;
-      const wrapped =
-        expr.match(
-          /\( SELECT app_public\.(current_org_id|current_user_id|current_user_role)\(\) AS \w+\)/g,
-        )?.length ?? 0;
-      return calls !== wrapped;
-    });
-    expect(unwrapped.map((r) => r.policy)).toEqual([]);
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // A constant as pg_get_expr prints it: 'member'::app_public.user_role, 42, NULL, true.
+    const constant = String.raw`(?:'(?:[^']|'')*'(?:::[\w."]+(?: [a-z ]+)?(?:\[\])?)?|-?\d+(?:\.\d+)?|NULL|true|false)`;
+    const args = String.raw`(?:${constant}(?:, ${constant})*)?`;
+    const unwrapped: string[] = [];
+    for (const { policy, expr } of rows) {
+      for (const fn of fns) {
+        const name = escape(fn.name);
+        const calls = expr.match(new RegExp(String.raw`(?<![\w."])${name}\(`, "g"))?.length ?? 0;
+        const wrapped =
+          expr.match(new RegExp(String.raw`\( SELECT ${name}\(${args}\) AS \w+\)`, "g"))?.length ??
+          0;
+        if (calls !== wrapped) unwrapped.push(`${policy}: ${fn.fn}`);
+      }
+    }
+    expect(unwrapped).toEqual([]);
   });
 
   it("names every trigger _NNN_<what>, the number giving its firing order", async () => {
@@ -203,6 +280,7 @@ describe("catalog", () => {
           and not exists (
             select 1 from pg_index i
              where i.indrelid = k.conrelid
+               and i.indpred is null -- a partial index cannot serve every row's check
                and (i.indkey::int2[])[0:cardinality(k.conkey) - 1] operator(pg_catalog.@>) k.conkey
                and k.conkey operator(pg_catalog.@>) (i.indkey::int2[])[0:cardinality(k.conkey) - 1]
                and (cardinality(k.conkey) = 1

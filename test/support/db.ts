@@ -90,6 +90,8 @@ export interface Actor {
   orgId?: string | null;
   userId?: string | null;
   sub?: string;
+  /** The request id (the API's X-Request-Id) the audit log records. */
+  requestId?: string;
 }
 
 /**
@@ -104,18 +106,30 @@ export function asActor<T>(
   fn: (client: pg.ClientBase) => Promise<T>,
   { commit = false } = {},
 ): Promise<T> {
-  const user = actor && { sub: actor.sub ?? "test", orgId: actor.orgId, userId: actor.userId };
+  const user = actor && {
+    sub: actor.sub ?? "test",
+    orgId: actor.orgId,
+    userId: actor.userId,
+    requestId: actor.requestId,
+  };
   return asUser(t.root, user, fn, { rollback: !commit });
 }
 
-/** Runs `fn` as trusted code acting for `orgId` (as `actor`), rolled back unless `commit`. */
+/**
+ * Runs `fn` as trusted code acting for `orgId` (as `actor`, with `requestId` if
+ * given), rolled back unless `commit`.
+ */
 export function asService<T>(
   t: TestDb,
   orgId: string,
   fn: (client: pg.ClientBase) => Promise<T>,
-  { commit = false, actor = "worker" } = {},
+  {
+    commit = false,
+    actor = "worker",
+    requestId,
+  }: { commit?: boolean; actor?: string; requestId?: string } = {},
 ): Promise<T> {
-  return withTenant(t.root, { orgId, actor }, fn, { rollback: !commit });
+  return withTenant(t.root, { orgId, actor, requestId }, fn, { rollback: !commit });
 }
 
 export interface OrgFixture {

@@ -4,14 +4,13 @@
  * every role.
  */
 begin;
-select plan(8);
+select plan(9);
 
 select tests.create_org('umbrella') as umbrella \gset
 select tests.create_org('wayne') as wayne \gset
 
 -- Audit: a profile change made by a member is recorded with who, what and why.
-select tests.authenticate_as('umbrella', 'member');
-set local forgeline.request_id = 'tap-req-1';
+select tests.authenticate_as('umbrella', 'member', 'tap-req-1');
 update app_public.users set name = 'Mel' where id = tests.user_id('umbrella', 'member');
 select tests.authenticate_as('umbrella', 'admin');
 select results_eq(
@@ -23,6 +22,15 @@ select results_eq(
 select ok(
   (select count(*) > 0 from app_public.audit_events where table_name = 'app_public.users' and action = 'insert'),
   'admins read the organization''s audit events');
+
+-- Trusted code is recorded by name, with its job as the request id.
+select tests.act_for_tenant('umbrella', 'worker', 'job-7');
+update app_public.users set name = 'Mel M.' where id = tests.user_id('umbrella', 'member');
+select tests.authenticate_as('umbrella', 'admin');
+select results_eq(
+  $$select action, actor, actor_user_id from app_public.audit_events where request_id = 'job-7'$$,
+  $$values ('update', 'worker', null::uuid)$$,
+  'a change made by trusted code is recorded with its actor and request id');
 
 select tests.authenticate_as('umbrella', 'member');
 select is_empty($$select 1 from app_public.audit_events$$, 'members read no audit events');

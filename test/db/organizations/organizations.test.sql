@@ -14,7 +14,7 @@ select tests.authenticate_as_anonymous();
 select throws_ok(
   $$select app_public.create_organization('Initech', 'initech', 'Bill', 'bill@initech.test')$$,
   'FL001', null, 'create_organization() needs a signed-in token (a sub claim)');
-set local jwt.claims.sub = 'auth0|bill';
+select tests.authenticate_as_subject('auth0|bill');
 select results_eq(
   $$select role::text, email::text, name
       from app_public.create_organization(' Initech ', 'initech', ' Bill ', 'Bill@Initech.test')$$,
