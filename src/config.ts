@@ -77,6 +77,14 @@ export const envSchema = z.object({
   /** Trust the first X-Forwarded-For entry as the client address (behind a proxy only). */
   TRUST_PROXY: booleanish.default(false),
   API_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  /** `forgeline serve`: API processes sharing the port (Node's cluster module); `--processes` wins. */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /** GraphQL requests of one process past the admission gate at once; unset: API_POOL_SIZE. */
+  API_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Requests of one process waiting for a place; beyond them, 503 at once. */
+  API_MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  /** How long a request waits for a place before it is answered 503 with Retry-After. */
+  API_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** Port of the worker-only /metrics and /healthz server (`forgeline worker`); 0 = off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -197,6 +205,12 @@ export interface ApiSettings {
   corsOrigins: readonly string[] | "*";
   /** Persisted operations: a folder of `<id>.graphql`, and whether only they may run. */
   trustedDocuments?: { directory: string; only: boolean };
+  /**
+   * Admission to /graphql beyond capacity (src/server/admission.ts): at most
+   * `maxInFlight` requests at once (absent: the API pool's size), at most
+   * `maxQueued` waiting, each for at most `queueTimeoutMs`; the rest get 503.
+   */
+  admission: { maxInFlight?: number; maxQueued: number; queueTimeoutMs: number };
 }
 
 /** The three database roles of a configured database (DESIGN §2), as setup and migrations take them. */
@@ -252,6 +266,11 @@ export function apiSettingsOf(env: Env): ApiSettings {
           only: env.GRAPHQL_TRUSTED_DOCUMENTS_ONLY,
         }
       : undefined,
+    admission: {
+      maxInFlight: env.API_MAX_CONCURRENT_REQUESTS,
+      maxQueued: env.API_MAX_QUEUED_REQUESTS,
+      queueTimeoutMs: env.API_QUEUE_TIMEOUT_MS,
+    },
   };
 }
 

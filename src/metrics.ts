@@ -7,11 +7,18 @@
  *   forgeline_http_request_duration_seconds{operation,status}  histogram
  *   forgeline_graphql_errors_total{code}                       counter
  *   forgeline_rate_limit_rejections_total                      counter
+ *   forgeline_overload_rejections_total{reason}                counter (queue_full|queue_timeout)
+ *   forgeline_api_requests{state}                              gauge (in_flight|queued), at scrape
  *   forgeline_db_pool_connections{pool,state}                  gauge (total|idle|waiting)
  *   forgeline_worker_jobs_total{task,outcome}                  counter (success|failure)
  *   forgeline_worker_jobs_queued{task}                         gauge, read at scrape time
  *   forgeline_worker_queue_oldest_seconds                      gauge, read at scrape time
  *   forgeline_process_*, forgeline_nodejs_*                    prom-client's defaults
+ *
+ * Under `forgeline serve --processes N` (src/cli/cluster.ts) a scrape reaches one
+ * of the processes, which answers for all of them: counters and histograms
+ * summed over the processes, gauges summed too (pool connections, requests in
+ * flight), plus forgeline_api_processes (how many answered).
  *
  * Label values a client could choose are bounded: operation names must be
  * 1–64 characters of [A-Za-z0-9_] (else `invalid`), and after MAX_OPERATIONS
@@ -19,6 +26,7 @@
  * series without limit.
  */
 import type { ServerResponse } from "node:http";
+import type { Admission } from "./server/admission.ts";
 import type { Pool } from "pg";
 import type { WorkerEvents } from "graphile-worker";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -80,6 +88,38 @@ export const rateLimitRejections = new Counter({
   help: "Requests refused with HTTP 429 by the per-tenant rate limit.",
   registers: [registry],
 });
+
+export const overloadRejections = new Counter({
+  name: "forgeline_overload_rejections_total",
+  help: "GraphQL requests answered 503 because the API was at capacity: the wait queue was full, or the request waited API_QUEUE_TIMEOUT_MS.",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+const admissions = new Set<Admission>();
+
+new Gauge({
+  name: "forgeline_api_requests",
+  help: "GraphQL requests past the admission gate (in_flight) and waiting for a place (queued).",
+  labelNames: ["state"] as const,
+  registers: [registry],
+  collect() {
+    let inFlight = 0;
+    let queued = 0;
+    for (const admission of admissions) {
+      inFlight += admission.inFlight();
+      queued += admission.queued();
+    }
+    this.set({ state: "in_flight" }, inFlight);
+    this.set({ state: "queued" }, queued);
+  },
+});
+
+/** Reports an API server's admission gate until the returned function is called. */
+export function registerAdmission(admission: Admission): () => void {
+  admissions.add(admission);
+  return () => void admissions.delete(admission);
+}
 
 const pools = new Map<string, Pool>();
 
@@ -214,9 +254,17 @@ export function registerWorkerQueue(pool: Pool): () => void {
   };
 }
 
+/** Where a scrape's text comes from: this process's registry, or (in a cluster) every process's. */
+let metricsText: () => Promise<string> = () => registry.metrics();
+
+/** Makes scrapes answer with `source` (src/cli/cluster.ts: the whole cluster's metrics). */
+export function setMetricsSource(source: () => Promise<string>): void {
+  metricsText = source;
+}
+
 /** Answers a scrape: the registry in Prometheus text format. */
 export async function sendMetrics(res: ServerResponse): Promise<void> {
-  const body = Buffer.from(await registry.metrics(), "utf8");
+  const body = Buffer.from(await metricsText(), "utf8");
   res.writeHead(200, {
     "Content-Type": registry.contentType,
     "Content-Length": String(body.length),

@@ -1,6 +1,9 @@
 /**
- * vitest global setup: one migrated template database per run (cloned by each
- * test file, see test/support/db.ts), dropped with its roles at the end.
+ * vitest global setup, once per project: one migrated template database per run
+ * (cloned by each test file, see test/support/db.ts), dropped with its roles at
+ * the end. For the project "api-via-pgbouncer" (vitest.config.ts) also a
+ * PgBouncer in transaction mode in front of the server, which test/support/api.ts
+ * routes the API's pool through.
  */
 import type { TestProject } from "vitest/node";
 import {
@@ -10,19 +13,56 @@ import {
   scratchPrefix,
   type ScratchDatabase,
 } from "../src/db/scratch.ts";
-import { startTestServer } from "./support/server.ts";
+import { startPgBouncer, type PoolerAddress } from "../src/db/pgbouncer.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     template: ScratchDatabase;
+    /** Set in the project that runs the API behind PgBouncer. */
+    pgbouncer: PoolerAddress | null;
   }
 }
 
+export const PGBOUNCER_PROJECT = "api-via-pgbouncer";
+
+// Both projects use one server: the embedded one is started once and stopped after the last.
+let shared: { server: Promise<TestServer>; users: number } | undefined;
+
+async function useServer(): Promise<{ server: TestServer; release: () => Promise<void> }> {
+  shared ??= { server: startTestServer(), users: 0 };
+  shared.users++;
+  const server = await shared.server;
+  return {
+    server,
+    release: async () => {
+      if (shared && --shared.users === 0) {
+        shared = undefined;
+        await server.embedded?.stop();
+      }
+    },
+  };
+}
+
 export default async function setup(project: TestProject) {
-  const server = await startTestServer();
+  const { server, release } = await useServer();
   const template = await createScratchDatabase(server.rootUrl, scratchPrefix("t"));
   project.provide("template", template);
+  const pgbouncer =
+    project.name === PGBOUNCER_PROJECT
+      ? await startPgBouncer({
+          serverUrl: server.rootUrl,
+          // The clones of the template share its roles: the API connects as the authenticator.
+          users: [
+            { name: template.roles.authenticator, password: template.passwords.authenticator },
+          ],
+          poolSize: 10,
+          log: (line) => console.error(`[test-pgbouncer] ${line}`),
+        })
+      : undefined;
+  project.provide("pgbouncer", pgbouncer ? { dir: pgbouncer.dir, port: pgbouncer.port } : null);
   return async () => {
+    await pgbouncer?.stop();
     const pg = (await import("pg")).default;
     const client = new pg.Client({ connectionString: server.rootUrl });
     await client.connect();
@@ -33,6 +73,6 @@ export default async function setup(project: TestProject) {
     await client.end();
     for (const { datname } of rows) await dropDatabase(server.rootUrl, datname);
     await dropRoles(server.rootUrl, template.roles);
-    await server.embedded?.stop();
+    await release();
   };
 }

@@ -8,10 +8,11 @@ import "./env.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { ConfigError } from "../config.ts";
+import { ConfigError, loadConfig } from "../config.ts";
 import { logger } from "../logger.ts";
 import { projectRoot } from "../paths.ts";
 import { startCommand } from "./start.ts";
+import { isClusterWorker, processesOf, runClusterPrimary } from "./cluster.ts";
 import { migrateCommand } from "./migrate.ts";
 import { tokenCommand } from "./token.ts";
 import { dumpSchemaCommand } from "./dump-schema.ts";
@@ -49,7 +50,18 @@ program
 program
   .command("serve")
   .description("the GraphQL API only (migrations must already be applied)")
-  .action(() => startCommand({ api: true, worker: false, migrate: false }));
+  .option(
+    "--processes <n>",
+    "API processes sharing the port, one per core (default API_PROCESSES, 1); needs DATABASE_URL",
+  )
+  .action(async (options: { processes?: string }) => {
+    if (!isClusterWorker()) {
+      const config = loadConfig();
+      const processes = processesOf(options.processes, config);
+      if (processes > 1) return runClusterPrimary(processes, config);
+    }
+    return startCommand({ api: true, worker: false, migrate: false });
+  });
 program
   .command("worker")
   .description("the job worker only")

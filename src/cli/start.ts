@@ -7,18 +7,30 @@
 import { routeConsoleToLogger } from "../logger.ts";
 import { handleStopRequests, log, runForgeline, type RunOptions } from "../runtime.ts";
 import { watchNpmParent } from "./npm-parent.ts";
+import { isClusterWorker, joinCluster } from "./cluster.ts";
 
 export async function startCommand(options: RunOptions): Promise<void> {
   // What PostGraphile, grafserv and @dataplan/pg print with console.* becomes log lines.
   routeConsoleToLogger();
   const stopRequests = handleStopRequests();
-  const unwatch = watchNpmParent((npmPid) =>
-    stopRequests.request(`npm (pid ${npmPid}), which started this process, is gone`, 1),
-  );
+  // One of `serve --processes N`'s API processes: the primary watches npm and
+  // prints the start-up lines; this one stops when the primary asks or is gone.
+  const cluster = isClusterWorker()
+    ? joinCluster((reason, exitCode) => stopRequests.request(reason, exitCode))
+    : undefined;
+  const unwatch = cluster
+    ? () => undefined
+    : watchNpmParent((npmPid) =>
+        stopRequests.request(`npm (pid ${npmPid}), which started this process, is gone`, 1),
+      );
   const running = await runForgeline(options);
   const { api, resolved } = running;
-  if (resolved.embedded) log(`embedded PostgreSQL data in ${resolved.embedded.pgData}`);
-  if (api) {
+  if (cluster && api) {
+    cluster.ready(api.url, running.config.graphiql);
+  } else if (resolved.embedded) {
+    log(`embedded PostgreSQL data in ${resolved.embedded.pgData}`);
+  }
+  if (api && !cluster) {
     log(`GraphQL API: ${api.url}/graphql (POST; bearer token optional)`);
     if (running.config.graphiql) log(`Ruru (GraphiQL): ${api.url}/graphiql`);
     log(`health: ${api.url}/healthz  readiness: ${api.url}/readyz  metrics: ${api.url}/metrics`);

@@ -56,7 +56,7 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-interface RunAs {
+export interface RunAs {
   uid: number;
   gid: number;
   name: string;
@@ -72,8 +72,8 @@ function lookupUser(name: string): RunAs | undefined {
   }
 }
 
-/** As root, the server runs as `postgres` (created as a system user if missing). */
-function serverUser(log: (line: string) => void): RunAs | undefined {
+/** As root, the server runs as `postgres` (created as a system user if missing); so does PgBouncer. */
+export function serverUser(log: (line: string) => void): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   let user = lookupUser("postgres");
   if (!user) {

@@ -285,6 +285,11 @@ export const API_CODES = {
     when: "The `query` does not parse (graphql-js syntax error); `locations` points at the error",
     action: "Fix the document's syntax.",
   },
+  OVERLOADED: {
+    meaning: "The API is at capacity (HTTP 503)",
+    when: "More GraphQL requests arrived than the process serves at once (`API_MAX_CONCURRENT_REQUESTS`, by default its pool's size) and this one waited `API_QUEUE_TIMEOUT_MS` (default 5,000 ms) for a place, or `API_MAX_QUEUED_REQUESTS` (default 1,000) were already waiting; `Retry-After` and `extensions.retryAfter` say when to come back. Nothing was run",
+    action: "Retry after `retryAfter` seconds, with backoff; an operator adds API processes or replicas (README, Scaling).",
+  },
   GRAPHQL_VALIDATION_FAILED: {
     meaning: "The document does not fit the schema",
     when: 'A GraphQL validation rule failed (unknown field, argument or type, missing required argument, wrong literal, …); or the operation to run cannot be chosen (`operationName` names none, or several operations and no name). In production the messages carry no "Did you mean …?" suggestions.',

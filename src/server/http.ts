@@ -7,8 +7,10 @@
  *   /metrics   Prometheus metrics of this process (src/server/metrics.ts)
  *   /graphql   CORS (CORS_ORIGINS; preflights answered here), bearer token
  *              verified here (401 on a bad one, charged to the client address's
- *              rate limit so bad tokens cannot be sent without limit), the request
- *              charged to its organization's rate limit (429 over it), then PostGraphile
+ *              rate limit so bad tokens cannot be sent without limit), admission
+ *              (beyond capacity a request waits a bounded time, then 503 with
+ *              Retry-After: src/server/admission.ts), the request charged to its
+ *              organization's rate limit (429 over it), then PostGraphile
  *   /graphiql  Ruru, when enabled
  *
  * WebSocket on /graphql (graphql-ws) for subscriptions: src/server/websockets.ts,
@@ -44,7 +46,15 @@ import {
   type RateLimiter,
 } from "./rate-limit.ts";
 import { attachWebSockets } from "./websockets.ts";
-import { observeHttpRequest, rateLimitRejections, registerPool, sendMetrics } from "../metrics.ts";
+import { makeAdmission, type Admission } from "./admission.ts";
+import {
+  observeHttpRequest,
+  overloadRejections,
+  rateLimitRejections,
+  registerAdmission,
+  registerPool,
+  sendMetrics,
+} from "../metrics.ts";
 
 export interface ApiServerOptions {
   /** Pool connected as the authenticator role. */
@@ -80,8 +90,13 @@ export interface ApiServer {
   server: Server;
   pgl: PostGraphileInstance;
   url: string;
+  /** The /graphql admission gate (its limits, what is in flight and waiting). */
+  admission: Admission;
   close(): Promise<void>;
 }
+
+/** Seconds a client refused for overload is told to wait (Retry-After). */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The address anonymous requests are charged to: the socket's peer, or with
@@ -163,6 +178,26 @@ async function readiness(
   }
 }
 
+function overloaded(res: ServerResponse, admission: Admission) {
+  sendJson(
+    res,
+    503,
+    {
+      errors: [
+        {
+          message: "The API is at capacity: retry shortly",
+          extensions: {
+            code: "OVERLOADED",
+            retryAfter: OVERLOAD_RETRY_AFTER_SECONDS,
+            queueTimeoutMs: admission.limits.queueTimeoutMs,
+          },
+        },
+      ],
+    },
+    { "Retry-After": String(OVERLOAD_RETRY_AFTER_SECONDS) },
+  );
+}
+
 function tooManyRequests(res: ServerResponse, decision: RateLimitDecision, anonymous: boolean) {
   sendJson(res, 429, { errors: [rateLimitError(decision, anonymous)] }, rateLimitHeaders(decision));
 }
@@ -182,6 +217,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Wait for the schema so the first request is not the one that pays for it.
   await pgl.getSchemaResult();
   const unregisterPool = registerPool(options.poolName ?? "api", options.pool);
+  const admission = makeAdmission({
+    maxInFlight: settings.admission.maxInFlight ?? options.pool.options.max ?? 10,
+    maxQueued: settings.admission.maxQueued,
+    queueTimeoutMs: settings.admission.queueTimeoutMs,
+  });
+  const unregisterAdmission = registerAdmission(admission);
 
   const graphqlHandler = serv.createHandler();
 
@@ -258,6 +299,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     if (pathname === GRAPHQL_PATH) {
       if (applyCors(req, res, settings.corsOrigins)) return;
+      // Everything from here may use the database (the rate limit too): past the
+      // gate only as many requests as the pool serves at once; the rest wait a
+      // bounded time (a client that goes away stops waiting), then 503.
+      const waited = new AbortController();
+      const onClose = () => waited.abort();
+      res.once("close", onClose);
+      const admitted = await admission.enter(waited.signal);
+      res.off("close", onClose);
+      if (!admitted.ok) {
+        overloadRejections.inc({ reason: admitted.reason });
+        if (!res.destroyed) overloaded(res, admission);
+        return;
+      }
+      if (res.destroyed) {
+        admitted.release();
+        return;
+      }
+      res.once("close", admitted.release);
       try {
         const token = bearerToken(req);
         if (token) rc.claims = await options.verify(token);
@@ -336,6 +395,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     server,
     pgl,
     url,
+    admission,
     async close() {
       // Stop accepting first; open WebSockets are closed (1001) while HTTP drains.
       const httpClosed = closeServer(server);
@@ -344,6 +404,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await pgl.release(); // releases the grafserv instance too
       pgSubscriber.release(); // UNLISTENs and hands its connection back to the pool
       unregisterPool();
+      unregisterAdmission();
     },
   };
 }

@@ -14,7 +14,14 @@ import { startApiServer } from "../../src/server/http.ts";
 import { makeRateLimiter, type RateLimitOptions } from "../../src/server/rate-limit.ts";
 import { latestCommittedHash } from "../../src/db/migrate.ts";
 import type { TestDb } from "../support/db.ts";
-import { AUDIENCE, ISSUER, TEST_SECRET, type TestApi } from "../support/api.ts";
+import {
+  apiPoolUrl,
+  AUDIENCE,
+  ISSUER,
+  listenPoolFor,
+  TEST_SECRET,
+  type TestApi,
+} from "../support/api.ts";
 
 export interface CustomApiOptions {
   /** Settings over the development defaults; `limits` is merged key by key. */
@@ -22,6 +29,8 @@ export interface CustomApiOptions {
   rateLimit?: RateLimitOptions;
   /** The pool's connection string (default: the authenticator's URL), read at start. */
   poolUrl?: () => string;
+  /** The API pool's size (default 5). */
+  poolSize?: number;
 }
 
 export function settingsWith(overrides: CustomApiOptions["settings"] = {}): ApiSettings {
@@ -32,8 +41,10 @@ export function settingsWith(overrides: CustomApiOptions["settings"] = {}): ApiS
 export function useCustomApi(t: TestDb, options: CustomApiOptions = {}): TestApi {
   const ctx = { errors: [] as unknown[], logs: [] as Array<Record<string, unknown>> } as TestApi;
   let pool: pg.Pool | undefined;
+  let listenPool: pg.Pool | undefined;
   beforeAll(async () => {
-    pool = makePool(options.poolUrl?.() ?? t.db.authUrl, 5, "test-custom-api");
+    pool = makePool(options.poolUrl?.() ?? apiPoolUrl(t), options.poolSize ?? 5, "test-custom-api");
+    listenPool = listenPoolFor(t);
     ctx.pool = pool;
     const logger = pino(
       { level: "debug" },
@@ -41,6 +52,7 @@ export function useCustomApi(t: TestDb, options: CustomApiOptions = {}): TestApi
     );
     ctx.api = await startApiServer({
       pool,
+      listenPool,
       visitorRole: t.db.roles.visitor,
       verify: await makeVerifier({
         kind: "secret",
@@ -62,6 +74,7 @@ export function useCustomApi(t: TestDb, options: CustomApiOptions = {}): TestApi
   afterAll(async () => {
     await ctx.api?.close();
     await pool?.end();
+    await listenPool?.end();
   });
   return ctx;
 }

@@ -3,8 +3,12 @@
  * small GraphQL-over-HTTP client. Tokens are minted with the same code the
  * `forgeline token` command uses. The server logs (JSON, debug level) into
  * `logs` instead of stdout, so tests can read what it said about a request.
+ *
+ * In the vitest project "api-via-pgbouncer" the API's pool goes through the run's
+ * PgBouncer (transaction pooling) and subscriptions' LISTEN gets a direct
+ * connection, as in production; in the other project both are direct.
  */
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import type pg from "pg";
 import { pino } from "pino";
 import { makePool } from "../../src/db/pools.ts";
@@ -16,7 +20,21 @@ import {
   type RateLimitOptions,
 } from "../../src/server/rate-limit.ts";
 import { latestCommittedHash } from "../../src/db/migrate.ts";
+import { pooledUrl } from "../../src/db/pgbouncer.ts";
 import type { TestDb } from "./db.ts";
+
+/** The run's PgBouncer, in the project that runs the API behind it (else null). */
+export const pgbouncer = inject("pgbouncer");
+
+/** The URL the API's pool connects with: through PgBouncer in that project, else direct. */
+export function apiPoolUrl(t: TestDb): string {
+  return pgbouncer ? pooledUrl(t.db.authUrl, pgbouncer) : t.db.authUrl;
+}
+
+/** Behind PgBouncer, a direct pool for subscriptions' LISTEN (it needs a session). */
+export function listenPoolFor(t: TestDb): pg.Pool | undefined {
+  return pgbouncer ? makePool(t.db.authUrl, 2, "test-api-listen") : undefined;
+}
 
 export const TEST_SECRET = "test-secret-that-is-long-enough-for-hs256!";
 export const ISSUER = "forgeline";
@@ -41,14 +59,17 @@ export interface TestApiOptions {
 
 export function useApi(t: TestDb, options: TestApiOptions = {}): TestApi {
   const ctx = { errors: [] as unknown[], logs: [] as Array<Record<string, unknown>> } as TestApi;
+  let listenPool: pg.Pool | undefined;
   beforeAll(async () => {
-    ctx.pool = makePool(t.db.authUrl, options.poolSize ?? 5, "test-api");
+    ctx.pool = makePool(apiPoolUrl(t), options.poolSize ?? 5, "test-api");
+    listenPool = listenPoolFor(t);
     const logger = pino(
       { level: "debug" },
       { write: (line: string) => void ctx.logs.push(JSON.parse(line) as Record<string, unknown>) },
     );
     ctx.api = await startApiServer({
       pool: ctx.pool,
+      listenPool,
       visitorRole: t.db.roles.visitor,
       verify: await makeVerifier({
         kind: "secret",
@@ -71,6 +92,7 @@ export function useApi(t: TestDb, options: TestApiOptions = {}): TestApi {
   afterAll(async () => {
     await ctx.api?.close();
     await ctx.pool?.end();
+    await listenPool?.end();
   });
   return ctx;
 }

@@ -132,6 +132,29 @@ describe("docker-compose.yml", () => {
     );
   });
 
+  it("sizes the connections as README's Scaling section says", () => {
+    const api = env("api");
+    const worker = env("worker");
+    const replicas = (name: string) => services[name]?.deploy?.replicas ?? 1;
+    const apiProcesses = replicas("api") * Number(api.API_PROCESSES ?? 1);
+    const poolSize = Number(api.API_POOL_SIZE ?? 20);
+    const pgbouncerPool = Number(env("pgbouncer").DEFAULT_POOL_SIZE);
+    // Every API connection fits PgBouncer's pool (else requests wait inside PgBouncer,
+    // unbounded, instead of in the API's admission queue).
+    expect(apiProcesses * poolSize).toBeLessThanOrEqual(pgbouncerPool);
+    const maxConnections = Number(
+      /max_connections=(\d+)/.exec((services.postgres?.command ?? []).join(" "))?.[1] ?? 100,
+    );
+    const direct =
+      replicas("worker") * (Number(worker.WORKER_CONCURRENCY) + 2) + // worker pools
+      apiProcesses + // subscriptions' LISTEN
+      5; // maintenance (pg_cron), migrate, an operator's psql
+    expect(pgbouncerPool + direct).toBeLessThanOrEqual(maxConnections);
+    expect(Number(env("pgbouncer").MAX_CLIENT_CONN)).toBeGreaterThanOrEqual(
+      apiProcesses * poolSize,
+    );
+  });
+
   it("runs the application image as a non-root user", () => {
     const dockerfile = read("docker/app/Dockerfile");
     expect(dockerfile).toMatch(/^FROM node:2[2-9]/m);
