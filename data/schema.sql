@@ -1177,6 +1177,7 @@ CREATE FUNCTION app_private.apply_retention(at timestamp with time zone DEFAULT 
 declare
   v_part record;
 begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
   -- Month by month, oldest first; within a month by drop_order, so a table is
   -- dropped before the tables it references (steps before their executions).
   for v_part in
@@ -1205,7 +1206,7 @@ $_$;
 -- Name: FUNCTION apply_retention(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.apply_retention(at timestamp with time zone) IS 'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`, in drop_order within a month and after each table''s before_drop hook; returns what it dropped.';
+COMMENT ON FUNCTION app_private.apply_retention(at timestamp with time zone) IS 'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`, in drop_order within a month and after each table''s before_drop hook, serialised against overlapping maintenance; returns what it dropped.';
 
 --
 -- Name: artifact_deletion_jobs(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
@@ -2243,6 +2244,42 @@ $$;
 COMMENT ON FUNCTION app_private.lock_step(step_id uuid) IS 'Finds a step of the current organization (FL003), takes its repository''s run lock and returns it as it is under the lock.';
 
 --
+-- Name: lock_task_project(uuid, uuid, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_task_project(organization_id uuid, project_id uuid, for_insert boolean DEFAULT false) RETURNS app_public.project_status
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_status app_public.project_status;
+begin
+  if lock_task_project.for_insert then
+    select p.status into v_status
+      from app_public.projects p
+     where p.organization_id = lock_task_project.organization_id
+       and p.id = lock_task_project.project_id
+       and exists (select 1 from app_public.organizations o where o.id = p.organization_id)
+       for no key update of p;
+  else
+    select p.status into v_status
+      from app_public.projects p
+     where p.organization_id = lock_task_project.organization_id
+       and p.id = lock_task_project.project_id
+       and exists (select 1 from app_public.organizations o where o.id = p.organization_id)
+       for key share of p;
+  end if;
+  return v_status;
+end;
+$$;
+
+--
+-- Name: FUNCTION lock_task_project(organization_id uuid, project_id uuid, for_insert boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lock_task_project(organization_id uuid, project_id uuid, for_insert boolean) IS 'The status of a task''s project, its row locked against a concurrent archiving (null when the project or organization is gone).';
+
+--
 -- Name: maintain_partitions(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -2255,6 +2292,7 @@ declare
   v_month date;
   v_name text;
 begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
   for v_table in
     select p.table_name::regclass as parent, c.relname, p.premake
       from app_private.partitioned_tables p
@@ -2284,7 +2322,7 @@ $$;
 -- Name: FUNCTION maintain_partitions(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.maintain_partitions(at timestamp with time zone) IS 'Creates the missing monthly partitions of every registered table for the month of `at` and the months ahead; returns what it created.';
+COMMENT ON FUNCTION app_private.maintain_partitions(at timestamp with time zone) IS 'Creates the missing monthly partitions of every registered table for the month of `at` and the months ahead, serialised against overlapping maintenance; returns what it created.';
 
 --
 -- Name: maintenance_is_scheduled_elsewhere(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
@@ -2788,6 +2826,33 @@ $$;
 COMMENT ON FUNCTION app_private.tg_audit_events__append_only() IS 'Trigger function: refuses update, delete and truncate of audit events, for every role.';
 
 --
+-- Name: tg_organizations__owner_only(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_organizations__owner_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if pg_catalog.row_security_active('app_public.organizations'::pg_catalog.regclass)
+     and app_public.current_user_role() is distinct from 'owner' then
+    raise exception 'Only an owner may change or delete the organization'
+      using errcode = 'FL002', hint = 'Your role changed while the request waited; ask an owner.';
+  end if;
+  if tg_op = 'DELETE' then
+    return old;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_organizations__owner_only(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_organizations__owner_only() IS 'Trigger function: refuses an update or delete of the organization by a caller who is no longer an owner once its row is locked (FL002).';
+
+--
 -- Name: tg_organizations__pipeline_settings(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3091,6 +3156,11 @@ begin
     raise exception 'settings.auto_complete_parents must be true or false' using errcode = 'FL005';
   end if;
   if tg_op = 'UPDATE' and new.status is distinct from old.status then
+    if new.status = 'archived' then
+      perform 1 from app_public.projects p
+       where p.organization_id = old.organization_id and p.id = old.id
+         for update;
+    end if;
     new.archived_at := case when new.status = 'archived' then pg_catalog.now() end;
   elsif tg_op = 'INSERT' then
     new.archived_at := case when new.status = 'archived' then pg_catalog.now() end;
@@ -3166,33 +3236,56 @@ COMMENT ON FUNCTION app_private.tg_repositories__validate() IS 'Trigger function
 --
 
 CREATE FUNCTION app_private.tg_task_dependencies__validate() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+-- Definer: the ends' project rows are locked while their status is read (under
+-- RLS that takes the projects' update policy, admins only), and members link tasks.
 declare
+  v_row app_public.task_dependencies := case when tg_op = 'DELETE' then old else new end;
+  v_end record;
+  v_ends integer := 0;
   v_nodes uuid[];
   v_from uuid[];
   v_cur uuid;
   v_path uuid[];
   v_names text;
 begin
-  if tg_op = 'DELETE' then
-    if exists (select 1 from app_public.tasks t join app_public.projects p
-                 on p.organization_id = t.organization_id and p.id = t.project_id
-                where t.organization_id = old.organization_id
-                  and t.id in (old.dependent_id, old.dependency_id) and p.status = 'archived') then
-      raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102';
+  -- Cascades: a deleted task's links (it is already gone), a deleted user's
+  -- links (created_by set to null). Let them through.
+  if pg_catalog.pg_trigger_depth() > 1 then
+    if tg_op = 'DELETE'
+       and (select pg_catalog.count(*) from app_public.tasks t
+             where t.organization_id = old.organization_id
+               and t.id in (old.dependent_id, old.dependency_id)) < 2 then
+      return old;
     end if;
-    return old;
+    if tg_op = 'UPDATE' and new.created_by is null
+       and (pg_catalog.to_jsonb(new) - 'created_by') = (pg_catalog.to_jsonb(old) - 'created_by') then
+      return new;
+    end if;
   end if;
-  if new.dependent_id = new.dependency_id then
+  if tg_op <> 'DELETE' and new.dependent_id = new.dependency_id then
     raise exception 'A task cannot depend on itself' using errcode = 'FL107';
   end if;
-  if exists (select 1 from app_public.tasks t join app_public.projects p
-               on p.organization_id = t.organization_id and p.id = t.project_id
-              where t.organization_id = new.organization_id
-                and t.id in (new.dependent_id, new.dependency_id) and p.status = 'archived') then
-    raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102';
+  for v_end in
+    select t.project_id from app_public.tasks t
+     where t.organization_id = v_row.organization_id
+       and t.id in (v_row.dependent_id, v_row.dependency_id)
+     order by t.project_id
+  loop
+    v_ends := v_ends + 1;
+    if app_private.lock_task_project(v_row.organization_id, v_end.project_id) = 'archived' then
+      raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102',
+        hint = 'Unarchive the project (updateProject status: ACTIVE) first.';
+    end if;
+  end loop;
+  if tg_op = 'DELETE' then
+    return old;
+  end if;
+  if v_ends < 2 then
+    raise exception 'Both tasks of a dependency must be tasks of this organization'
+      using errcode = 'FL111', hint = 'Link tasks of the organization (tasks lists them).';
   end if;
   -- One link per pair, and blocking edges of one organization one at a time.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
@@ -3256,7 +3349,7 @@ $$;
 -- Name: FUNCTION tg_task_dependencies__validate(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_task_dependencies__validate() IS 'Trigger function: refuses self-dependencies (FL107), edges into archived projects (FL102) and blocking cycles (FL106, the cycle in the detail).';
+COMMENT ON FUNCTION app_private.tg_task_dependencies__validate() IS 'Trigger function: refuses self-dependencies (FL107), tasks of another organization (FL111), edges into archived projects (FL102) and blocking cycles (FL106, the cycle in the detail).';
 
 --
 -- Name: tg_tasks__hierarchy(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3393,12 +3486,13 @@ begin
     from new_rows n join old_rows o on o.organization_id = n.organization_id and o.id = n.id
    where n.status is distinct from o.status;
 
-  -- Parents of tasks that just became done. (A statement trigger fires even for an
-  -- update of no rows, so the update below runs only when there is one: it fires
-  -- this trigger again, and would otherwise never stop.)
+  -- Parents of tasks that just became finished. (A statement trigger fires even
+  -- for an update of no rows, so the update below runs only when there is one:
+  -- it fires this trigger again, and would otherwise never stop.)
   select pg_catalog.array_agg(distinct n.parent_id) into v_parents
     from new_rows n join old_rows o on o.organization_id = n.organization_id and o.id = n.id
-   where n.status = 'done' and o.status <> 'done' and n.parent_id is not null;
+   where n.status in ('done', 'cancelled') and o.status not in ('done', 'cancelled')
+     and n.parent_id is not null;
   if v_parents is null then
     return null;
   end if;
@@ -3414,7 +3508,10 @@ begin
                     and coalesce((p.settings ->> 'auto_complete_parents')::boolean, false))
      and not exists (select 1 from app_public.tasks child
                       where child.organization_id = parent.organization_id and child.parent_id = parent.id
-                        and child.status not in ('done', 'cancelled'));
+                        and child.status not in ('done', 'cancelled'))
+     and exists (select 1 from app_public.tasks child
+                  where child.organization_id = parent.organization_id and child.parent_id = parent.id
+                    and child.status = 'done');
   return null;
 end;
 $$;
@@ -3423,24 +3520,42 @@ $$;
 -- Name: FUNCTION tg_tasks__status_history(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_tasks__status_history() IS 'Trigger function: records task status changes and completes parents whose children are all finished (if the project says so).';
+COMMENT ON FUNCTION app_private.tg_tasks__status_history() IS 'Trigger function: records task status changes and completes parents whose children are all finished, one at least done (if the project says so).';
 
 --
 -- Name: tg_tasks__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.tg_tasks__validate() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+-- Definer: the project's row is locked while its status is read (under RLS that
+-- takes the projects' update policy, admins only), and members write tasks.
 declare
   v_row app_public.tasks := case when tg_op = 'DELETE' then old else new end;
   v_status app_public.project_status;
 begin
-  select p.status into v_status from app_public.projects p
-   where p.organization_id = v_row.organization_id and p.id = v_row.project_id;
-  -- Not found: the project is being deleted (a cascade) or does not exist (the
-  -- foreign key refuses that). Either way there is nothing archived to protect.
+  if (tg_op = 'INSERT' and new.parent_id is not null)
+     or (tg_op = 'UPDATE' and new.parent_id is distinct from old.parent_id)
+     or (tg_op = 'DELETE' and pg_catalog.pg_trigger_depth() = 1) then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+      'forgeline.task_tree:' || v_row.organization_id::text || ':' || v_row.project_id::text, 0));
+  end if;
+
+  -- A user's deletion cascading to the tasks they were assigned or created
+  -- (on delete set null): let it through, whatever the project's status.
+  if tg_op = 'UPDATE' and pg_catalog.pg_trigger_depth() > 1
+     and (new.assignee_id is null or new.assignee_id is not distinct from old.assignee_id)
+     and (new.created_by is null or new.created_by is not distinct from old.created_by)
+     and (pg_catalog.to_jsonb(new) - '{assignee_id,created_by,updated_at,search}'::text[])
+         = (pg_catalog.to_jsonb(old) - '{assignee_id,created_by,updated_at,search}'::text[]) then
+    return new;
+  end if;
+
+  -- Null: the project or its organization is being deleted (a cascade), or does
+  -- not exist (the foreign key refuses that). Nothing archived to protect.
+  v_status := app_private.lock_task_project(v_row.organization_id, v_row.project_id, tg_op = 'INSERT');
   if v_status = 'archived' then
     raise exception 'The project is archived: its tasks are read-only'
       using errcode = 'FL102', hint = 'Unarchive the project (updateProject status: ACTIVE) first.';
@@ -3467,8 +3582,6 @@ begin
       if new.parent_id = new.id then
         raise exception 'A task cannot be its own parent' using errcode = 'FL104';
       end if;
-      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
-        'forgeline.task_tree:' || new.organization_id::text || ':' || new.project_id::text, 0));
       if not exists (select 1 from app_public.tasks p
                       where p.organization_id = new.organization_id and p.id = new.parent_id
                         and p.project_id = new.project_id) then
@@ -4620,7 +4733,7 @@ $$;
 -- Name: FUNCTION pipeline_stats(pipeline_id uuid, since timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone) IS 'Runs, success rate and p50/p95 run and queue times (ms) of a pipeline''s executions completed since `since` (default 30 days ago), per branch; the row with `branch: null` is all branches together.';
+COMMENT ON FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone) IS 'Runs, success rate and p50/p95 run and queue times (ms) of a pipeline''s completed executions created since `since` (default 30 days ago), per branch; the row with `branch: null` is all branches together.';
 
 --
 -- Name: pipeline_steps_log(app_public.pipeline_steps); Type: FUNCTION; Schema: app_public; Owner: -
@@ -6509,6 +6622,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_private.organizati
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_private.pipeline_limits FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: organizations _050_owner_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_owner_only BEFORE DELETE OR UPDATE ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__owner_only();
+
+--
 -- Name: audit_events _100_append_only; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -7752,6 +7871,12 @@ REVOKE ALL ON FUNCTION app_private.lock_pipeline_runs(org uuid, repository_id uu
 REVOKE ALL ON FUNCTION app_private.lock_step(step_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION lock_task_project(organization_id uuid, project_id uuid, for_insert boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_task_project(organization_id uuid, project_id uuid, for_insert boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION maintain_partitions(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -7841,6 +7966,12 @@ REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_audit_events__append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_organizations__owner_only(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_organizations__owner_only() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_organizations__pipeline_settings(); Type: ACL; Schema: app_private; Owner: -

@@ -7,9 +7,15 @@
  * partition there would be readable past the parent's RLS), each guarded like
  * its parent (guard_partition). apply_retention(at) detaches and drops whole
  * partitions whose month ended before the retention window; it never deletes
- * row by row. Both take the clock as a parameter (tests pass one), create only
- * what is missing, and are called from app_private.run_maintenance(), which
- * serialises overlapping runs.
+ * row by row. Both take the clock as a parameter (tests pass one) and create
+ * or drop only what is there to create or drop. They are called from
+ * app_private.run_maintenance() and directly (migrations, the module recipe in
+ * docs/adding-a-module.md), so each takes the maintenance lock itself: the same
+ * transaction advisory lock as run_maintenance() (re-entrant within a
+ * session), held to the end of the transaction. A second call that overlaps
+ * one not yet committed (a migration during a deploy and a worker's run) waits,
+ * then finds the partitions made or dropped, instead of failing on them
+ * (42P07, 42P01).
  */
 
 /*
@@ -71,6 +77,7 @@ declare
   v_month date;
   v_name text;
 begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
   for v_table in
     select p.table_name::regclass as parent, c.relname, p.premake
       from app_private.partitioned_tables p
@@ -96,7 +103,7 @@ begin
 end;
 $$;
 comment on function app_private.maintain_partitions(timestamptz) is
-  E'Creates the missing monthly partitions of every registered table for the month of `at` and the months ahead; returns what it created.';
+  E'Creates the missing monthly partitions of every registered table for the month of `at` and the months ahead, serialised against overlapping maintenance; returns what it created.';
 
 create or replace function app_private.apply_retention(at timestamptz default pg_catalog.now())
   returns setof text
@@ -106,6 +113,7 @@ as $$
 declare
   v_part record;
 begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('forgeline.maintenance', 0));
   -- Month by month, oldest first; within a month by drop_order, so a table is
   -- dropped before the tables it references (steps before their executions).
   for v_part in
@@ -130,4 +138,4 @@ begin
 end;
 $$;
 comment on function app_private.apply_retention(timestamptz) is
-  E'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`, in drop_order within a month and after each table''s before_drop hook; returns what it dropped.';
+  E'Detaches and drops whole partitions whose month ended before each registered table''s retention, counted back from `at`, in drop_order within a month and after each table''s before_drop hook, serialised against overlapping maintenance; returns what it dropped.';

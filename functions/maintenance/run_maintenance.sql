@@ -6,7 +6,8 @@
  * app_private.maintenance_steps (pipeline timeouts, artifact expiry), in order.
  * Two runs may overlap (pg_cron and a worker, two workers, an operator by hand):
  * the transaction-level advisory lock makes the second wait for the first, after
- * which every step finds nothing left to do. Each run is recorded in
+ * which every step finds nothing left to do (maintain_partitions() and
+ * apply_retention() take the same lock themselves, for their direct callers). Each run is recorded in
  * app_private.maintenance_state, which the worker reads to leave the work to
  * pg_cron when pg_cron has it (maintenance_is_scheduled_elsewhere()).
  * `caller` names who ran it (`worker`, `pg_cron`, an operator). Returns one line

@@ -7,8 +7,10 @@
  * sees what the transaction before them committed. Inserts that merely reference
  * the organization (`for key share` foreign-key checks) are not blocked.
  * Callers take it before reading the caller's role, so an owner demoted a moment
- * ago can no longer act as one. Works with: add_user(), change_user_role(),
- * remove_user(), tg_users__keep_an_owner().
+ * ago can no longer act as one; a direct update or delete of the organization
+ * waits for it too, and tg_organizations__owner_only reads the role again then.
+ * Works with: add_user(), change_user_role(), remove_user(),
+ * tg_users__keep_an_owner(), tg_organizations__owner_only().
  */
 create or replace function app_private.lock_organization() returns void
   language plpgsql volatile

@@ -1,7 +1,7 @@
 /*
  * pipeline_stats(pipeline, since): runs, success rate and the p50/p95 of run
- * and queue time of a pipeline's executions completed since `since`, per branch
- * and (branch null) for all of them. The success rate counts what ran to a
+ * and queue time of a pipeline's completed executions created (queued) since
+ * `since`, per branch and (branch null) for all of them. The success rate counts what ran to a
  * verdict: success / (success + failure + timed_out); cancelled, skipped and
  * neutral runs are counted in `runs` but not in the rate.
  *
@@ -9,7 +9,11 @@
  * `since` prunes whole months, and within a month the index
  * (organization_id, pipeline_id, created_at) includes every column read here, so
  * a 90-day window is an index-only scan of that pipeline's rows in 3–4
- * partitions. (An execution counts by when it was created.) Invoker: RLS decides.
+ * partitions. An execution counts by when it was created, not when it
+ * completed: created_at is the partition key, so the window prunes months and
+ * stays an index-only scan; filtering on completed_at could not prune (a run may
+ * complete in a later month than it was created) and would read every month.
+ * Runs still going are left out until they complete. Invoker: RLS decides.
  */
 create or replace function app_public.pipeline_stats(
   pipeline_id uuid,
@@ -38,4 +42,4 @@ as $$
    order by e.branch nulls first;
 $$;
 comment on function app_public.pipeline_stats(uuid, timestamptz) is
-  E'Runs, success rate and p50/p95 run and queue times (ms) of a pipeline''s executions completed since `since` (default 30 days ago), per branch; the row with `branch: null` is all branches together.';
+  E'Runs, success rate and p50/p95 run and queue times (ms) of a pipeline''s completed executions created since `since` (default 30 days ago), per branch; the row with `branch: null` is all branches together.';

@@ -6,7 +6,14 @@
  * outside the update grant). Keys and names are unique per organization: two
  * requests racing for one take a transaction advisory lock on it first, so the
  * second sees the first's row and gets FL101, not a bare 23505.
- * Works with: app_public.projects (_200_validate).
+ *
+ * Archiving makes the project's tasks read-only (FL102), a rule the task and
+ * dependency triggers check with the project's row locked FOR KEY SHARE
+ * (lock_task_project()). An update holds the row FOR NO KEY UPDATE, which does
+ * not conflict with that, so an archiving takes its row FOR UPDATE here: it
+ * waits for the task writes in flight to commit, and a task write that comes
+ * after it waits for it, then sees `archived`.
+ * Works with: app_public.projects (_200_validate), lock_task_project().
  */
 create or replace function app_private.tg_projects__validate() returns trigger
   language plpgsql volatile
@@ -51,6 +58,11 @@ begin
     raise exception 'settings.auto_complete_parents must be true or false' using errcode = 'FL005';
   end if;
   if tg_op = 'UPDATE' and new.status is distinct from old.status then
+    if new.status = 'archived' then
+      perform 1 from app_public.projects p
+       where p.organization_id = old.organization_id and p.id = old.id
+         for update;
+    end if;
     new.archived_at := case when new.status = 'archived' then pg_catalog.now() end;
   elsif tg_op = 'INSERT' then
     new.archived_at := case when new.status = 'archived' then pg_catalog.now() end;

@@ -1,9 +1,18 @@
 /*
  * tg_task_dependencies__validate: the rules of a dependency edge, each a coded
  * error that changes nothing: no task depends on itself, a pair is linked once
- * (FL107, also when two requests race to link it); neither end's project is archived (FL102); and a `blocks` edge never
- * closes a cycle (FL106), the error's detail naming the cycle by task identifiers
- * (`ENG-3 → ENG-7 → ENG-3`).
+ * (FL107, also when two requests race to link it); both ends are tasks of the
+ * row's organization (FL111, rather than the foreign key's bare 23503, as the
+ * tasks trigger gives FL105 for a parent of another organization); neither end's
+ * project is archived (FL102), on insert, change and delete; and a `blocks`
+ * edge never closes a cycle (FL106), the error's detail naming the cycle by task
+ * identifiers (`ENG-3 → ENG-7 → ENG-3`).
+ *
+ * The archived check reads each end's project under a row lock
+ * (lock_task_project(), in project order), so it is serialised with an
+ * archiving. Cascades go through whatever the projects' status: deleting a task
+ * deletes its links (the task is gone when they go), deleting a user sets the
+ * links' created_by to null.
  *
  * The cycle check is a search over the adjacency list (no closure table: for a
  * dense blocker graph one would hold millions of rows): from the new edge's
@@ -14,36 +23,63 @@
  * would each miss the other's uncommitted edge, so `blocks` edges of one
  * organization are added one at a time: a transaction advisory lock, then the
  * search, which under READ COMMITTED sees what the transaction before committed.
- * Works with: app_public.task_dependencies (_200_validate).
+ * Definer: the projects' rows are locked (under RLS that takes the projects'
+ * update policy, admins only), and members link tasks; every lookup here names
+ * the row's organization.
+ * Works with: app_public.task_dependencies (_200_validate), lock_task_project().
  */
 create or replace function app_private.tg_task_dependencies__validate() returns trigger
   language plpgsql volatile
+  security definer
   set search_path = pg_catalog, pg_temp
 as $$
+-- Definer: the ends' project rows are locked while their status is read (under
+-- RLS that takes the projects' update policy, admins only), and members link tasks.
 declare
+  v_row app_public.task_dependencies := case when tg_op = 'DELETE' then old else new end;
+  v_end record;
+  v_ends integer := 0;
   v_nodes uuid[];
   v_from uuid[];
   v_cur uuid;
   v_path uuid[];
   v_names text;
 begin
-  if tg_op = 'DELETE' then
-    if exists (select 1 from app_public.tasks t join app_public.projects p
-                 on p.organization_id = t.organization_id and p.id = t.project_id
-                where t.organization_id = old.organization_id
-                  and t.id in (old.dependent_id, old.dependency_id) and p.status = 'archived') then
-      raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102';
+  -- Cascades: a deleted task's links (it is already gone), a deleted user's
+  -- links (created_by set to null). Let them through.
+  if pg_catalog.pg_trigger_depth() > 1 then
+    if tg_op = 'DELETE'
+       and (select pg_catalog.count(*) from app_public.tasks t
+             where t.organization_id = old.organization_id
+               and t.id in (old.dependent_id, old.dependency_id)) < 2 then
+      return old;
     end if;
-    return old;
+    if tg_op = 'UPDATE' and new.created_by is null
+       and (pg_catalog.to_jsonb(new) - 'created_by') = (pg_catalog.to_jsonb(old) - 'created_by') then
+      return new;
+    end if;
   end if;
-  if new.dependent_id = new.dependency_id then
+  if tg_op <> 'DELETE' and new.dependent_id = new.dependency_id then
     raise exception 'A task cannot depend on itself' using errcode = 'FL107';
   end if;
-  if exists (select 1 from app_public.tasks t join app_public.projects p
-               on p.organization_id = t.organization_id and p.id = t.project_id
-              where t.organization_id = new.organization_id
-                and t.id in (new.dependent_id, new.dependency_id) and p.status = 'archived') then
-    raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102';
+  for v_end in
+    select t.project_id from app_public.tasks t
+     where t.organization_id = v_row.organization_id
+       and t.id in (v_row.dependent_id, v_row.dependency_id)
+     order by t.project_id
+  loop
+    v_ends := v_ends + 1;
+    if app_private.lock_task_project(v_row.organization_id, v_end.project_id) = 'archived' then
+      raise exception 'The project is archived: its tasks are read-only' using errcode = 'FL102',
+        hint = 'Unarchive the project (updateProject status: ACTIVE) first.';
+    end if;
+  end loop;
+  if tg_op = 'DELETE' then
+    return old;
+  end if;
+  if v_ends < 2 then
+    raise exception 'Both tasks of a dependency must be tasks of this organization'
+      using errcode = 'FL111', hint = 'Link tasks of the organization (tasks lists them).';
   end if;
   -- One link per pair, and blocking edges of one organization one at a time.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
@@ -103,4 +139,4 @@ begin
 end;
 $$;
 comment on function app_private.tg_task_dependencies__validate() is
-  E'Trigger function: refuses self-dependencies (FL107), edges into archived projects (FL102) and blocking cycles (FL106, the cycle in the detail).';
+  E'Trigger function: refuses self-dependencies (FL107), tasks of another organization (FL111), edges into archived projects (FL102) and blocking cycles (FL106, the cycle in the detail).';

@@ -16,8 +16,12 @@
  *           cascade, which fires this trigger again for them).
  *
  * The reads these serve are indexed: (organization_id, ancestor_id, depth) for
- * subtrees and (organization_id, descendant_id, depth) for ancestors. Moves in one
- * project are serialised by tg_tasks__validate's tree lock.
+ * subtrees and (organization_id, descendant_id, depth) for ancestors. Every
+ * change of one project's tree (an insert under a parent, a move, the root
+ * included, a delete) holds tg_tasks__validate's tree lock before this trigger
+ * reads the closure table, so under READ COMMITTED each sees the change before
+ * it: a move to the root racing an insert under the moved subtree cannot leave
+ * a path to the old ancestors behind.
  * Works with: app_public.tasks (_210_hierarchy_* triggers), task_ancestors(),
  * task_descendants(), tasks_rollup().
  */

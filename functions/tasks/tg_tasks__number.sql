@@ -1,11 +1,13 @@
 /*
  * tg_tasks__number: gives each new task the next number of its project, so it
  * has a human identifier (`ENG-42`, see tasks_identifier). The counter is the
- * project row's next_task_number, incremented under the row's lock: concurrent
- * inserts into one project wait for each other at this point, so no number is
+ * project row's next_task_number, incremented under the row's lock (taken a
+ * moment before by tg_tasks__validate, which reads the project's status under
+ * it): concurrent inserts into one project wait for each other, so no number is
  * given twice, and since the counter only grows a number is never reused, even
  * after a delete. Inserts into different projects do not wait for each other.
- * Works with: app_public.tasks (_500_number), app_public.projects.next_task_number.
+ * Works with: app_public.tasks (_500_number), app_public.projects.next_task_number,
+ * lock_task_project().
  */
 create or replace function app_private.tg_tasks__number() returns trigger
   language plpgsql volatile

@@ -4,10 +4,12 @@
  * task is created), written per statement from the transition tables.
  *
  * It also completes parents when the project asks for it
- * (settings.auto_complete_parents): when a task becomes done and every other
- * child of its parent is done or cancelled, the parent becomes done too, if its
- * status may go to done (an open parent in backlog stays there). That update
- * fires this trigger again, so completion climbs as far as it should.
+ * (settings.auto_complete_parents): when a task becomes finished (done or
+ * cancelled) and so every child of its parent is finished, the parent becomes
+ * done too if at least one child is done (a parent whose children were all
+ * cancelled stays open: nothing was done), and if its status may go to done (an
+ * open parent in backlog stays there). That update fires this trigger again,
+ * so completion climbs as far as it should.
  * Works with: app_public.tasks (_220_status_history_* triggers).
  */
 create or replace function app_private.tg_tasks__status_history() returns trigger
@@ -35,12 +37,13 @@ begin
     from new_rows n join old_rows o on o.organization_id = n.organization_id and o.id = n.id
    where n.status is distinct from o.status;
 
-  -- Parents of tasks that just became done. (A statement trigger fires even for an
-  -- update of no rows, so the update below runs only when there is one: it fires
-  -- this trigger again, and would otherwise never stop.)
+  -- Parents of tasks that just became finished. (A statement trigger fires even
+  -- for an update of no rows, so the update below runs only when there is one:
+  -- it fires this trigger again, and would otherwise never stop.)
   select pg_catalog.array_agg(distinct n.parent_id) into v_parents
     from new_rows n join old_rows o on o.organization_id = n.organization_id and o.id = n.id
-   where n.status = 'done' and o.status <> 'done' and n.parent_id is not null;
+   where n.status in ('done', 'cancelled') and o.status not in ('done', 'cancelled')
+     and n.parent_id is not null;
   if v_parents is null then
     return null;
   end if;
@@ -56,9 +59,12 @@ begin
                     and coalesce((p.settings ->> 'auto_complete_parents')::boolean, false))
      and not exists (select 1 from app_public.tasks child
                       where child.organization_id = parent.organization_id and child.parent_id = parent.id
-                        and child.status not in ('done', 'cancelled'));
+                        and child.status not in ('done', 'cancelled'))
+     and exists (select 1 from app_public.tasks child
+                  where child.organization_id = parent.organization_id and child.parent_id = parent.id
+                    and child.status = 'done');
   return null;
 end;
 $$;
 comment on function app_private.tg_tasks__status_history() is
-  E'Trigger function: records task status changes and completes parents whose children are all finished (if the project says so).';
+  E'Trigger function: records task status changes and completes parents whose children are all finished, one at least done (if the project says so).';

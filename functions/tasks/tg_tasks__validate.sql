@@ -3,35 +3,66 @@
  * (createTask, updateTask, deleteTask, trusted code), each a coded error that
  * changes nothing:
  *
- *   - the project is archived: its tasks are read-only (FL102);
+ *   - the project is archived: its tasks are read-only (FL102), except for what
+ *     a foreign key's cascade does (deleting a user sets assignee_id and
+ *     created_by to null; deleting the project or organization deletes its
+ *     tasks);
  *   - the title is 1 to 500 characters (FL005);
  *   - a status change follows app_public.task_status_transitions (FL103), and
  *     completed_at is the database's: set when a task becomes done, cleared when
  *     it leaves done;
- *   - a task stays in its project (FL105), its parent is in the same project
- *     (FL105) and is not the task itself (FL104): a move under one of its own
- *     descendants is refused by the hierarchy trigger, which sees the whole
- *     statement (tg_tasks__hierarchy);
+ *   - a task stays in its project (FL105), its parent is in the same project and
+ *     organization (FL105) and is not the task itself (FL104): a move under one
+ *     of its own descendants is refused by the hierarchy trigger, which sees the
+ *     whole statement (tg_tasks__hierarchy);
  *   - the assignee is a user of the same organization (FL108).
  *
- * A change of parent takes the project's tree lock (a transaction advisory
- * lock), so two moves racing to put two tasks under each other are serialised
- * and the second sees the first. Invoker: every lookup is what RLS shows the
- * caller, which is exactly the organization's rows.
- * Works with: app_public.tasks (_200_validate), tg_tasks__hierarchy.
+ * Locks, always in this order: every change of the tree (an insert under a
+ * parent, any change of parent, the root to null included, and a delete) first
+ * takes the project's tree lock (a transaction advisory lock), so the closure
+ * table is rewritten one change at a time and each sees the one before; a
+ * cascaded delete is covered by the lock its top-level delete took. (A delete
+ * of a subtree racing a move of a task inside it can deadlock, the move holding
+ * the task's row and the delete the tree lock: PostgreSQL then fails one of the
+ * two with 40P01.) Then the project's row, locked by lock_task_project() while
+ * its status is read, so an archiving and the writes of its tasks are
+ * serialised.
+ * Definer: a row lock under RLS needs the projects' update policy (admins),
+ * and members write tasks; every lookup here names the row's organization.
+ * Works with: app_public.tasks (_200_validate), tg_tasks__hierarchy,
+ * lock_task_project().
  */
 create or replace function app_private.tg_tasks__validate() returns trigger
   language plpgsql volatile
+  security definer
   set search_path = pg_catalog, pg_temp
 as $$
+-- Definer: the project's row is locked while its status is read (under RLS that
+-- takes the projects' update policy, admins only), and members write tasks.
 declare
   v_row app_public.tasks := case when tg_op = 'DELETE' then old else new end;
   v_status app_public.project_status;
 begin
-  select p.status into v_status from app_public.projects p
-   where p.organization_id = v_row.organization_id and p.id = v_row.project_id;
-  -- Not found: the project is being deleted (a cascade) or does not exist (the
-  -- foreign key refuses that). Either way there is nothing archived to protect.
+  if (tg_op = 'INSERT' and new.parent_id is not null)
+     or (tg_op = 'UPDATE' and new.parent_id is distinct from old.parent_id)
+     or (tg_op = 'DELETE' and pg_catalog.pg_trigger_depth() = 1) then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+      'forgeline.task_tree:' || v_row.organization_id::text || ':' || v_row.project_id::text, 0));
+  end if;
+
+  -- A user's deletion cascading to the tasks they were assigned or created
+  -- (on delete set null): let it through, whatever the project's status.
+  if tg_op = 'UPDATE' and pg_catalog.pg_trigger_depth() > 1
+     and (new.assignee_id is null or new.assignee_id is not distinct from old.assignee_id)
+     and (new.created_by is null or new.created_by is not distinct from old.created_by)
+     and (pg_catalog.to_jsonb(new) - '{assignee_id,created_by,updated_at,search}'::text[])
+         = (pg_catalog.to_jsonb(old) - '{assignee_id,created_by,updated_at,search}'::text[]) then
+    return new;
+  end if;
+
+  -- Null: the project or its organization is being deleted (a cascade), or does
+  -- not exist (the foreign key refuses that). Nothing archived to protect.
+  v_status := app_private.lock_task_project(v_row.organization_id, v_row.project_id, tg_op = 'INSERT');
   if v_status = 'archived' then
     raise exception 'The project is archived: its tasks are read-only'
       using errcode = 'FL102', hint = 'Unarchive the project (updateProject status: ACTIVE) first.';
@@ -58,8 +89,6 @@ begin
       if new.parent_id = new.id then
         raise exception 'A task cannot be its own parent' using errcode = 'FL104';
       end if;
-      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
-        'forgeline.task_tree:' || new.organization_id::text || ':' || new.project_id::text, 0));
       if not exists (select 1 from app_public.tasks p
                       where p.organization_id = new.organization_id and p.id = new.parent_id
                         and p.project_id = new.project_id) then

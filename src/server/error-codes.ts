@@ -140,6 +140,11 @@ export const ERROR_CODES = {
     when: "A repository with the same provider and `externalId` already belongs to the organization, also under a race",
     action: "Use the existing repository.",
   },
+  FL111: {
+    meaning: "A dependency links tasks of this organization only",
+    when: "`createTaskDependency` with a `dependentId` or `dependencyId` that is no task of the token's organization (a parent of another organization is `FL105`)",
+    action: "Link two tasks of the organization (`tasks` lists them).",
+  },
   FL201: {
     meaning: "Invalid pipeline configuration",
     when: '`createPipeline` / `updatePipeline` with a `definition`, `triggerConfig`, `concurrencyGroup` or name the database refuses: an unknown key, a bad value, a `needs` naming an unknown step, a cycle in `needs`, a name already used in the repository, `cancelInProgress` without a group, a change of `repositoryId`. `detail` names the offending path and what is wrong, like `steps[2].needs[0]: unknown step "tset"` or `steps[0].needs: cycle build → test → build`',
@@ -280,15 +285,16 @@ export const API_CODES = {
     when: "The organization (or, without one, the client address) used up its requests per minute; `extensions.retryAfter` and the `Retry-After` header say when to come back",
     action: "Wait `retryAfter` seconds and retry; ask the operator for a higher limit.",
   },
+  OVERLOADED: {
+    meaning: "The API is at capacity (HTTP 503)",
+    when: "More GraphQL requests arrived than the process serves at once (`API_MAX_CONCURRENT_REQUESTS`, by default its pool's size) and this one waited `API_QUEUE_TIMEOUT_MS` (default 5,000 ms) for a place, or `API_MAX_QUEUED_REQUESTS` (default 1,000) were already waiting; `Retry-After` and `extensions.retryAfter` say when to come back. Nothing was run",
+    action:
+      "Retry after `retryAfter` seconds, with backoff; an operator adds API processes or replicas (README, Scaling).",
+  },
   GRAPHQL_PARSE_FAILED: {
     meaning: "The document is not valid GraphQL syntax",
     when: "The `query` does not parse (graphql-js syntax error); `locations` points at the error",
     action: "Fix the document's syntax.",
-  },
-  OVERLOADED: {
-    meaning: "The API is at capacity (HTTP 503)",
-    when: "More GraphQL requests arrived than the process serves at once (`API_MAX_CONCURRENT_REQUESTS`, by default its pool's size) and this one waited `API_QUEUE_TIMEOUT_MS` (default 5,000 ms) for a place, or `API_MAX_QUEUED_REQUESTS` (default 1,000) were already waiting; `Retry-After` and `extensions.retryAfter` say when to come back. Nothing was run",
-    action: "Retry after `retryAfter` seconds, with backoff; an operator adds API processes or replicas (README, Scaling).",
   },
   GRAPHQL_VALIDATION_FAILED: {
     meaning: "The document does not fit the schema",

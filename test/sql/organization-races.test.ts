@@ -4,10 +4,12 @@
  * committing, as two API requests would. Before the organization lock, two
  * owners demoting each other both succeeded in most rounds and left the
  * organization with no owner; two requests for one slug or one email got a bare
- * unique violation instead of their code.
+ * unique violation instead of their code. An owner demoted while their update or
+ * delete of the organization waited for the demotion's lock no longer acts as
+ * an owner when it goes ahead (FL002).
  */
 import { describe, expect, it } from "vitest";
-import { asActor, createOrg, useTestDatabase, type OrgFixture } from "../support/db.ts";
+import { asActor, createOrg, sqlstate, useTestDatabase, type OrgFixture } from "../support/db.ts";
 
 const ROUNDS = 30;
 
@@ -97,6 +99,62 @@ describe("organization rules under concurrency", () => {
       if (rows[0]!.role === "owner") expect(promoted).toBe("ok");
       else expect(promoted).toBe("FL002");
       expect(demoted).toBe("ok");
+    }
+  });
+
+  it("does not let an owner demoted meanwhile update or delete the organization", async () => {
+    for (let round = 0; round < 20; round++) {
+      const org = await twoOwners(`demoted-write-${round}`);
+      const [a, b] = [org.users.owner, org.users.admin];
+      // A demotes B and holds the transaction open (the organization's row is
+      // locked); B's statement starts while B is still an owner and waits for
+      // that lock; then A commits.
+      let commitA!: () => void;
+      const held = new Promise<void>((resolve) => (commitA = resolve));
+      let demoted!: () => void;
+      const demotedNow = new Promise<void>((resolve) => (demoted = resolve));
+      const demotion = asActor(
+        t,
+        { orgId: org.orgId, userId: a },
+        async (c) => {
+          await c.query("select app_public.change_user_role($1, 'admin')", [b]);
+          demoted();
+          await held;
+        },
+        { commit: true },
+      );
+      await demotedNow;
+      const write =
+        round % 2 === 0
+          ? "update app_public.organizations set name = 'Renamed by B' where id = $1"
+          : "delete from app_public.organizations where id = $1";
+      let pid = 0;
+      const attempt = asActor(
+        t,
+        { orgId: org.orgId, userId: b },
+        async (c) => {
+          pid = (await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
+          return c.query(write, [org.orgId]);
+        },
+        { commit: true },
+      );
+      const outcome = sqlstate(attempt).catch(() => "ok");
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await t.root.query<{ w: string | null }>(
+          "select wait_event_type as w from pg_stat_activity where pid = $1",
+          [pid],
+        );
+        if (rows[0]?.w === "Lock") break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      commitA();
+      await demotion;
+      expect(await outcome, `round ${round}: ${write}`).toBe("FL002");
+      const { rows } = await t.root.query<{ name: string }>(
+        "select name from app_public.organizations where id = $1",
+        [org.orgId],
+      );
+      expect(rows, `round ${round}`).toEqual([{ name: `demoted-write-${round}` }]);
     }
   });
 

@@ -4,8 +4,12 @@
  * of a registered partitioned table lives in app_partitions, is named
  * `<parent>_pYYYYMM` after the UTC month its bounds cover, has RLS enabled, and
  * grants nothing to the API's roles; and this month's and the `premake` months
- * ahead exist.
+ * ahead exist. maintain_partitions() and apply_retention() are also called
+ * directly (by migrations, by the module recipe), not only through
+ * run_maintenance(): two such calls that overlap both succeed, the second
+ * waiting for the first and then finding nothing left to do.
  */
+import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../support/db.ts";
 
@@ -85,5 +89,90 @@ describe("partitions", () => {
       "select distinct partitions, months_ahead from app_private.partition_counts",
     );
     expect(counts.rows).toEqual([{ partitions: 4, months_ahead: 3 }]);
+  });
+});
+
+describe("partition maintenance called directly", () => {
+  const t = useTestDatabase();
+
+  /**
+   * Runs `sql` on a first connection inside a transaction that stays open while
+   * the same `sql` runs on a second connection (which waits on a lock, or fails,
+   * or finishes); then the first commits. Returns each call's lines, or the
+   * SQLSTATE it failed with.
+   */
+  async function overlapping(sql: string): Promise<[string[] | string, string[] | string]> {
+    const lines = (c: pg.PoolClient) =>
+      c.query<{ line: string }>(sql).then(
+        (r) => r.rows.map((row) => row.line),
+        (e: { code?: string }) => String(e.code),
+      );
+    const first = await t.root.connect();
+    const second = await t.root.connect();
+    try {
+      await first.query("begin");
+      const firstLines = await lines(first);
+      const pid = (await second.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!
+        .pid;
+      let done = false;
+      const secondLines = lines(second).finally(() => (done = true));
+      for (let i = 0; i < 200 && !done; i++) {
+        const { rows } = await t.root.query<{ w: string | null }>(
+          "select wait_event_type as w from pg_stat_activity where pid = $1",
+          [pid],
+        );
+        if (rows[0]?.w === "Lock") break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await first.query("commit");
+      return [firstLines, await secondLines];
+    } finally {
+      await first.query("rollback").catch(() => undefined);
+      first.release();
+      second.release();
+    }
+  }
+
+  /** Detaches and drops the partitions that `lines` say were created, referencing tables first. */
+  async function dropCreated(lines: string[]) {
+    const names = lines.map((l) => l.replace(/^created /, ""));
+    const { rows } = await t.root.query<{ parent: string; part: string }>(
+      `select p.table_name::text as parent, c.oid::regclass::text as part
+         from app_private.partitioned_tables p
+         join pg_inherits h on h.inhparent = p.table_name
+         join pg_class c on c.oid = h.inhrelid
+        where c.oid::regclass::text = any($1)
+        order by p.drop_order, 2`,
+      [names],
+    );
+    for (const { parent, part } of rows) {
+      await t.root.query(`alter table ${parent} detach partition ${part}`);
+      await t.root.query(`drop table ${part}`);
+    }
+  }
+
+  it("lets two overlapping maintain_partitions() calls both succeed, creating each partition once", async () => {
+    const [first, second] = await overlapping(
+      "select line from app_private.maintain_partitions('2033-05-10 00:00:00+00') as line",
+    );
+    try {
+      expect(first).toContain("created app_partitions.audit_events_p203305");
+      expect(second).toEqual([]);
+    } finally {
+      if (Array.isArray(first)) await dropCreated(first);
+    }
+  });
+
+  it("lets two overlapping apply_retention() calls both succeed, dropping each partition once", async () => {
+    await t.root.query("select app_private.maintain_partitions('2020-03-10 00:00:00+00')");
+    const [first, second] = await overlapping(
+      "select line from app_private.apply_retention('2022-01-01 00:00:00+00') as line",
+    );
+    expect(first).toContain("dropped app_partitions.audit_events_p202003");
+    expect(second).toEqual([]);
+    const { rows } = await t.root.query(
+      "select to_regclass('app_partitions.audit_events_p202006') as left",
+    );
+    expect(rows).toEqual([{ left: null }]);
   });
 });

@@ -1,11 +1,14 @@
 /*
  * Projects and repositories: keys and names are valid and unique per
  * organization, admins manage them while members and viewers only read, an
- * archived project's tasks are read-only on every write path, and repositories
- * keep valid names, URLs and branches, and no secrets.
+ * archived project's tasks are read-only on every write path (moves and
+ * dependencies included), and repositories keep valid names, URLs and branches,
+ * and no secrets. Read-only does not stop cascades: a user who created, was
+ * assigned or linked tasks of an archived project can still be removed, a task
+ * linked to one can still be deleted, and the organization can be deleted.
  */
 begin;
-select plan(25);
+select plan(34);
 
 select tests.create_org('stark') as stark \gset
 select tests.create_org('oscorp') as oscorp \gset
@@ -44,6 +47,9 @@ insert into app_public.tasks (project_id, title)
   select id, 'Before archiving' from app_public.projects where key = 'ENG';
 insert into app_public.tasks (project_id, title)
   select id, 'Another' from app_public.projects where key = 'ENG';
+insert into app_public.task_dependencies (dependent_id, dependency_id, type)
+  select a.id, b.id, 'relates_to' from app_public.tasks a, app_public.tasks b
+   where a.title = 'Another' and b.title = 'Before archiving';
 select tests.authenticate_as('stark', 'admin');
 update app_public.projects set status = 'archived' where key = 'ENG';
 select isnt((select archived_at from app_public.projects where key = 'ENG'), null, 'archiving records when');
@@ -56,6 +62,13 @@ select throws_ok($$insert into app_public.task_dependencies (dependent_id, depen
                    select a.id, b.id from app_public.tasks a, app_public.tasks b
                     where a.title = 'Before archiving' and b.title = 'Another'$$,
   'FL102', null, 'no new dependency between its tasks');
+select throws_ok($$update app_public.tasks set parent_id = (select id from app_public.tasks where title = 'Another')
+                    where title = 'Before archiving'$$,
+  'FL102', null, 'no move of its tasks');
+select throws_ok($$update app_public.task_dependencies set type = 'blocks'$$,
+  'FL102', null, 'no change to a dependency between its tasks');
+select throws_ok($$delete from app_public.task_dependencies$$,
+  'FL102', null, 'no removal of one either');
 select tests.authenticate_as('stark', 'admin');
 select throws_ok($$delete from app_public.tasks where title = 'Another'$$,
   'FL102', null, 'no delete of its tasks either');
@@ -80,6 +93,43 @@ select throws_ok($$insert into app_public.repositories (provider, full_name, clo
   'FL005', null, 'a clone URL is one git can clone');
 select throws_ok($$insert into app_public.repositories (provider, full_name, clone_url, webhook_config) values ('github', 'stark/web', 'https://github.com/stark/web.git', '{"events": ["push"], "secret": "s3cr3t"}')$$,
   'FL109', null, 'webhook_config holds no secrets');
+
+-- Cascades go through an archived project: removing a user sets their tasks'
+-- assignee and creator and their links' creator to null there, deleting a task
+-- of an active project removes its links into an archived one, and deleting the
+-- organization deletes everything.
+select tests.authenticate_as('stark', 'admin');
+insert into app_public.projects (key, name) values ('OLD', 'Old work');
+select tests.authenticate_as('stark', 'member');
+insert into app_public.tasks (project_id, title, assignee_id)
+  select id, 'Old task', tests.user_id('stark', 'member') from app_public.projects where key = 'OLD';
+insert into app_public.tasks (project_id, title, assignee_id)
+  select id, 'Old other', tests.user_id('stark', 'viewer') from app_public.projects where key = 'OLD';
+insert into app_public.task_dependencies (dependent_id, dependency_id)
+  select a.id, b.id from app_public.tasks a, app_public.tasks b
+   where (a.title, b.title) in (('Old task', 'Old other'), ('Renamed', 'Old task'));
+select tests.authenticate_as('stark', 'admin');
+update app_public.projects set status = 'archived' where key = 'OLD';
+select throws_ok($$update app_public.tasks set assignee_id = null where title = 'Old task'$$,
+  'FL102', null, 'unassigning a task there directly is refused: only a cascade goes through');
+select tests.authenticate_as('stark', 'owner');
+select lives_ok(format($$select app_public.remove_user(%L)$$, tests.user_id('stark', 'member')),
+  'a user who created, was assigned and linked tasks of an archived project can be removed');
+select results_eq(
+  $$select t.assignee_id, t.created_by, d.created_by
+      from app_public.tasks t join app_public.task_dependencies d on d.dependent_id = t.id
+     where t.title = 'Old task'$$,
+  $$values (null::uuid, null::uuid, null::uuid)$$,
+  'their tasks and links there keep everything but the user');
+select tests.authenticate_as('stark', 'admin');
+select lives_ok($$delete from app_public.tasks where title = 'Renamed'$$,
+  'a task of an active project that depends on a task of an archived one can be deleted');
+select tests.authenticate_as('stark', 'owner');
+select lives_ok(format($$delete from app_public.organizations where id = %L$$, :'stark'),
+  'an organization with an archived project, whose tasks its users created and are assigned, can be deleted');
+select tests.clear_authentication();
+select is((select count(*)::int from app_public.tasks where organization_id = :'stark'), 0,
+  'and its tasks went with it');
 
 select * from finish();
 rollback;

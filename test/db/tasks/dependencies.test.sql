@@ -1,13 +1,14 @@
 /*
  * Dependencies and what they resolve to: no self-links, one link per pair, same
- * organization only, no blocking cycle (refused with the cycle in the detail),
- * links of any other type free; and the resolution functions over them:
+ * organization only (FL111), no blocking cycle (refused with the cycle in the
+ * detail), links of any other type free, every change in the audit log; and the
+ * resolution functions over them:
  * transitive blockers with distances, ready tasks, the execution order by
  * levels, the critical path of a project and of a task, what finishing a task
  * unblocks, and search by words, misspellings and identifiers.
  */
 begin;
-select plan(25);
+select plan(27);
 
 select tests.create_org('umbrella') as umbrella \gset
 select tests.create_org('aperture') as aperture \gset
@@ -61,7 +62,9 @@ select lives_ok(format($$insert into app_public.task_dependencies (dependent_id,
 select throws_ok(format($$update app_public.task_dependencies set type = 'blocks' where dependent_id = %L and dependency_id = %L$$, :'design', :'ship'),
   'FL106', null, 'and cannot become a blocking cycle');
 select throws_ok(format($$insert into app_public.task_dependencies (dependent_id, dependency_id) values (%L, %L)$$, :'design', :'foreign_task'),
-  '23503', null, 'a task of another organization cannot be linked');
+  'FL111', null, 'a task of another organization cannot be linked');
+select throws_ok(format($$insert into app_public.task_dependencies (dependent_id, dependency_id, type) values (%L, %L, 'relates_to')$$, :'foreign_task', :'design'),
+  'FL111', null, 'neither as the dependent');
 select tests.authenticate_as('umbrella', 'viewer');
 select throws_ok(format($$insert into app_public.task_dependencies (dependent_id, dependency_id) values (%L, %L)$$, :'docs', :'design'),
   '42501', null, 'a viewer cannot link tasks');
@@ -138,6 +141,21 @@ select results_eq($$select (s.task).title from app_public.search_tasks('eng-4') 
   $$values ('Ship it')$$, 'an identifier finds its task first');
 select tests.authenticate_as('aperture', 'owner');
 select is_empty($$select 1 from app_public.search_tasks('login')$$, 'search sees only the organization''s tasks');
+
+-- Every change of a link is in the audit log, with who made it.
+select tests.authenticate_as('umbrella', 'member');
+update app_public.task_dependencies set type = 'relates_to' where dependent_id = :'ship' and dependency_id = :'docs';
+delete from app_public.task_dependencies where dependent_id = :'ship' and dependency_id = :'docs';
+select tests.authenticate_as('umbrella', 'admin');
+select results_eq(
+  format($$select action, actor_user_id, case when action = 'update' then changes end
+             from app_public.audit_events
+            where table_name = 'app_public.task_dependencies'
+              and row_key ->> 'dependent_id' = %L and row_key ->> 'dependency_id' = %L order by id$$, :'ship', :'docs'),
+  format($$values ('insert', %1$L::uuid, null::jsonb),
+                  ('update', %1$L::uuid, '{"type": {"old": "blocks", "new": "relates_to"}}'::jsonb),
+                  ('delete', %1$L::uuid, null::jsonb)$$, tests.user_id('umbrella', 'member')),
+  'adding, changing and removing a link are in the audit log, with who did it');
 
 select * from finish();
 rollback;

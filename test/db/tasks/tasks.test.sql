@@ -3,11 +3,13 @@
  * the status machine with completed_at kept by the database, parents in the same
  * project and never the task's own subtree, assignees of the same organization,
  * the role matrix (viewers read, members write, admins delete), the status
- * history, and parents completed when the project asks for it. Every refusal is
- * a code and changes nothing.
+ * history, the audit log, the rollup over a subtree, and parents completed when
+ * the project asks for it (all children finished, done or cancelled, and at
+ * least one done). Parents and projects of another organization are refused.
+ * Every refusal is a code and changes nothing.
  */
 begin;
-select plan(29);
+select plan(40);
 
 select tests.create_org('wayne') as wayne \gset
 select tests.create_org('queen') as queen \gset
@@ -109,6 +111,77 @@ select results_eq(
   'a finished subtree completes its parents, up the tree');
 select is((select actor from app_public.task_status_changes where task_id = :'first' order by id desc limit 1), 'user',
   'and the history says who set it off');
+
+-- A parent completes when its last open child is cancelled, if another child is
+-- done; a parent whose children were all cancelled stays open.
+select tests.authenticate_as('wayne', 'member');
+insert into app_public.tasks (project_id, title, status) values (:'eng', 'AC parent', 'in_progress')
+  returning id as ac_parent \gset
+insert into app_public.tasks (project_id, parent_id, title, status) values
+  (:'eng', :'ac_parent', 'AC one', 'todo'), (:'eng', :'ac_parent', 'AC two', 'todo');
+update app_public.tasks set status = 'done' where title = 'AC one';
+select is((select status::text from app_public.tasks where id = :'ac_parent'), 'in_progress',
+  'a parent with an open child stays open');
+update app_public.tasks set status = 'cancelled' where title = 'AC two';
+select is((select status::text from app_public.tasks where id = :'ac_parent'), 'done',
+  'cancelling the last open child completes the parent, since another child is done');
+insert into app_public.tasks (project_id, title, status) values (:'eng', 'AC dropped', 'in_progress')
+  returning id as ac_dropped \gset
+insert into app_public.tasks (project_id, parent_id, title, status) values (:'eng', :'ac_dropped', 'AC only', 'todo');
+update app_public.tasks set status = 'cancelled' where title = 'AC only';
+select is((select status::text from app_public.tasks where id = :'ac_dropped'), 'in_progress',
+  'a parent whose children were all cancelled stays open: nothing was done');
+
+-- The rollup: every status count, the children and descendants, and the effort
+-- of the task and its whole subtree.
+insert into app_public.tasks (project_id, title, estimated_effort, actual_effort)
+  values (:'ops', 'Rollup root', 1, 0.5) returning id as rroot \gset
+insert into app_public.tasks (project_id, parent_id, title, status, estimated_effort, actual_effort) values
+  (:'ops', :'rroot', 'R backlog', 'backlog', 2, null),
+  (:'ops', :'rroot', 'R todo', 'todo', 3, 1),
+  (:'ops', :'rroot', 'R in progress', 'in_progress', 5, 2.25),
+  (:'ops', :'rroot', 'R in review', 'in_review', null, 4),
+  (:'ops', :'rroot', 'R done', 'done', 8, 7.5),
+  (:'ops', :'rroot', 'R cancelled', 'cancelled', 1, 0);
+insert into app_public.tasks (project_id, parent_id, title, status, actual_effort)
+  select :'ops', id, 'R done''s child', 'done', 1 from app_public.tasks where title = 'R done';
+select results_eq(
+  format($$select (r).children, (r).descendants, (r).backlog, (r).todo, (r).in_progress, (r).in_review,
+                  (r).done, (r).cancelled, (r).estimated_effort, (r).actual_effort
+             from (select app_public.tasks_rollup(t) as r from app_public.tasks t where t.id = %L) x$$, :'rroot'),
+  $$values (6, 7, 1, 1, 1, 1, 2, 1, 20::numeric, 16.25::numeric)$$,
+  'the rollup counts children, descendants and every status, and sums estimated and actual effort of the subtree');
+
+-- The audit log records task changes, with who made them.
+select tests.authenticate_as('wayne', 'admin');
+select results_eq(
+  format($$select action from app_public.audit_events
+            where table_name = 'app_public.tasks' and row_key ->> 'id' = %L order by id$$, :'second'),
+  $$values ('insert'), ('delete')$$,
+  'a task''s creation and deletion are in the audit log');
+select results_eq(
+  format($$select changes -> 'status', actor_user_id from app_public.audit_events
+            where table_name = 'app_public.tasks' and action = 'update' and row_key ->> 'id' = %L
+            order by id limit 1$$, :'first'),
+  format($$values ('{"old": "backlog", "new": "in_progress"}'::jsonb, %L::uuid)$$, tests.user_id('wayne', 'member')),
+  'an update is recorded with the changed columns and who changed them');
+
+-- Another organization's tasks and projects are out of reach, with codes.
+select tests.authenticate_as('queen', 'admin');
+insert into app_public.projects (key, name) values ('QNS', 'Queens') returning id as queen_project \gset
+insert into app_public.tasks (project_id, title) values (:'queen_project', 'Queen''s task') returning id as queen_task \gset
+select tests.authenticate_as('wayne', 'member');
+select throws_ok(format($$update app_public.tasks set parent_id = %L where id = %L$$, :'queen_task', :'first'),
+  'FL105', null, 'a task cannot move under a task of another organization');
+select throws_ok(format($$insert into app_public.tasks (project_id, title) values (%L, 'Smuggled')$$, :'queen_project'),
+  'FL003', null, 'a task cannot be created in another organization''s project');
+select throws_ok(format($$insert into app_public.tasks (project_id, parent_id, title) values (%L, %L, 'Smuggled')$$, :'eng', :'queen_task'),
+  'FL105', null, 'nor under another organization''s task');
+select tests.clear_authentication();
+select results_eq(
+  format($$select count(*)::int from app_public.tasks where organization_id = %L$$, :'queen'),
+  $$values (1)$$, 'and nothing was added there');
+select is((select parent_id from app_public.tasks where id = :'first'), null, 'nor anything moved');
 
 select * from finish();
 rollback;
