@@ -40,12 +40,12 @@ export const ERROR_CODES = {
   },
   FL002: {
     meaning: "Insufficient role for the action",
-    when: "`app_private.require_role` finds the caller's stored role below the minimum (`addUser`, `changeUserRole`: admin; `removeUser` of someone else: admin); a non-owner adds an owner, grants or takes away the owner role, or removes an owner",
+    when: "`app_private.require_role` finds the caller's stored role below the minimum (`addUser`, `changeUserRole`: admin; `removeUser` of someone else: admin); a non-owner adds an owner, grants or takes away the owner role, or removes an owner; a generated `update…` or `delete…` mutation of a row the caller can see but whose role may not change it (an admin's `deleteOrganization`, a member's `deleteTask`)",
     action: "Do not retry. Ask an admin or owner of the organization.",
   },
   FL003: {
     meaning: "Not found in the current organization",
-    when: "`changeUserRole` or `removeUser` with a `userId` that is not a user of the token's organization; a generated `delete…` mutation for a row that does not exist or that the caller may not delete; `app_private.set_current_tenant` with an organization id that does not exist",
+    when: "`changeUserRole` or `removeUser` with a `userId` that is not a user of the token's organization; a generated `update…` or `delete…` mutation for a row that does not exist or that the caller cannot see (another organization's); `app_private.set_current_tenant` with an organization id that does not exist",
     action:
       "Check the id (the row's `rowId`) and that the token is for the right organization and role.",
   },

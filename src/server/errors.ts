@@ -4,7 +4,8 @@
  * message; so do errors the engine raises about the request (Grafast's safe
  * errors: timeouts are FL909, the rest BAD_USER_INPUT), a statement timeout
  * (57014 → FL907) and @dataplan/pg's "nothing to delete" (→ FL003, as our own
- * functions answer a missing row). Everything else is replaced by a generic
+ * functions answer a missing row; plugins/missing-rows.ts answers the generated
+ * update… and delete… mutations more precisely first). Everything else is replaced by a generic
  * message carrying an error id, and logged in full with that id
  * (src/server/preset.ts adds the request id). Every error returned has
  * `extensions.code` and is counted in forgeline_graphql_errors_total by it.
@@ -95,7 +96,9 @@ function isGrafastTimeout(extensions: object | undefined): boolean {
 /**
  * @dataplan/pg's answer when a generated delete…(…) matched no row the caller
  * may delete (missing, another tenant's, or refused by RLS): a plain Error from
- * PgDeleteSingleStep, recognised by its whole message.
+ * PgDeleteSingleStep, recognised by its whole message. plugins/missing-rows.ts
+ * replaces it with FL003 or FL002 for the generated mutations; this mapping is
+ * the fallback for any other pgDeleteSingle.
  */
 const NOTHING_DELETED =
   /^No values were deleted in collection '[^']+' because no values you can delete were found matching these criteria\.$/;

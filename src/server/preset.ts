@@ -28,6 +28,7 @@ import { contextOf, requestStore, type RequestContext } from "./request-context.
 import { countGraphqlError, operationLabel } from "../metrics.ts";
 import { makeDocumentsPlugin } from "./plugins/documents.ts";
 import { SurfacePlugin } from "./plugins/surface.ts";
+import { MissingRowsPlugin } from "./plugins/missing-rows.ts";
 import { makeOperationChecksPlugin } from "./plugins/operation-checks.ts";
 import { makeResponseSizePlugin } from "./plugins/response-size.ts";
 import { PipelineSubscriptionsPlugin } from "./plugins/subscriptions.ts";
@@ -170,6 +171,7 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
     ],
     plugins: [
       SurfacePlugin,
+      MissingRowsPlugin,
       RequestMetricsPlugin,
       makeResponseSizePlugin(limits.maxResponseBytes, GRAPHQL_PATH),
       makeDocumentsPlugin(settings),

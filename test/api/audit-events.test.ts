@@ -1,6 +1,8 @@
 /**
  * The audit log through the GraphQL API over HTTP, as admins and owners read it
  * (newest first, filtered by table, with the request id); members see none of it.
+ * The request id stored is the client's x-request-id when well-formed (1–64 of
+ * A–Z a–z 0–9 . _ -), else a fresh uuid, the same the response echoes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createOrg, useTestDatabase, type OrgFixture } from "../support/db.ts";
@@ -55,6 +57,45 @@ describe("audit events through the API", () => {
     expect(res.body.data?.auditEvents.nodes.slice(1).every((n) => n.action === "insert")).toBe(
       true,
     );
+  });
+
+  it("stores a well-formed x-request-id as sent, and a fresh uuid for a malformed one", async () => {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const admin = await tokenFor("admin");
+    /** Renames the viewer with the header `sent`; the request id its audit event stored, and the one echoed. */
+    const renameWith = async (sent: string, name: string) => {
+      const res = await gql(
+        ctx,
+        `mutation($id: UUID!, $name: String!) { updateUser(input: { rowId: $id, patch: { name: $name } }) { user { name } } }`,
+        { id: org.users.viewer, name },
+        admin,
+        { "x-request-id": sent },
+      );
+      expect(res.body.errors).toBeUndefined();
+      const { rows } = await t.root.query<{ request_id: string | null }>(
+        `select request_id from app_public.audit_events
+          where organization_id = $1 and table_name = 'app_public.users' and changes -> 'name' ->> 'new' = $2`,
+        [org.orgId, name],
+      );
+      expect(rows).toHaveLength(1);
+      return { stored: rows[0]!.request_id, echoed: res.headers.get("x-request-id") };
+    };
+
+    const longest = `r${"0123456789".repeat(6)}abc`; // 64 characters: the longest allowed
+    for (const good of ["req-2024.07_01", longest]) {
+      expect(await renameWith(good, `Good ${good.length}`)).toEqual({ stored: good, echoed: good });
+    }
+    for (const [bad, name] of [
+      [`${longest}d`, "Too long (65)"],
+      ["two words", "With a space"],
+      ["<script>", "Markup"],
+      ["req\u00e9", "Not ASCII"],
+    ] as const) {
+      const { stored, echoed } = await renameWith(bad, name);
+      expect(stored, name).toMatch(UUID);
+      // The fresh id is the request's own: the one echoed to the client and logged.
+      expect(echoed, name).toBe(stored);
+    }
   });
 
   it("shows members no audit events", async () => {

@@ -177,19 +177,125 @@ describe("GraphQL over HTTP", () => {
       expect(res.body).toEqual({ data: { user: null } });
     });
 
-    it("updates nothing of another tenant through updateUser", async () => {
+    it("updates nothing of another tenant through updateUser, and says so with FL003", async () => {
       const res = await gql(
         ctx,
         `mutation($id: UUID!) { updateUser(input: { rowId: $id, patch: { name: "Hacked" } }) { user { name } } }`,
         { id: b.users.member },
         await tokenFor(a, "owner"),
       );
-      // PostGraphile answers an update of a row RLS hides with a null record, not an error.
-      expect(res.body).toEqual({ data: { updateUser: { user: null } } });
+      // PostGraphile alone answers an update of a row RLS hides with a null record and
+      // no error; like a delete, it is FL003 (src/server/plugins/missing-rows.ts).
+      expect(res.body).toMatchObject({
+        data: { updateUser: null },
+        errors: [
+          {
+            message: "No row to update was found in the current organization",
+            path: ["updateUser"],
+            extensions: { code: "FL003" },
+          },
+        ],
+      });
       const { rows } = await t.root.query("select name from app_public.users where id = $1", [
         b.users.member,
       ]);
       expect(rows).toEqual([{ name: "member of api-b" }]);
+    });
+  });
+
+  describe("update… and delete… of a row that cannot be changed", () => {
+    const updateUser = `mutation($id: UUID!, $name: String!) {
+      updateUser(input: { rowId: $id, patch: { name: $name }, clientMutationId: "m1" }) { clientMutationId user { name } } }`;
+    const updateOrganization = `mutation($id: UUID!) {
+      updateOrganization(input: { rowId: $id, patch: { name: "Renamed" } }) { organization { name } } }`;
+    const deleteOrganization = `mutation($id: UUID!) {
+      deleteOrganization(input: { rowId: $id }) { organization { rowId } } }`;
+    const code = (res: { body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }) =>
+      res.body.errors?.map((e) => e.extensions?.code);
+
+    it("answers a missing or hidden row FL003, for update as for delete", async () => {
+      const owner = await tokenFor(a, "owner");
+      const missing = "00000000-0000-4000-8000-000000000000";
+      expect(code(await gql(ctx, updateUser, { id: missing, name: "X" }, owner))).toEqual([
+        "FL003",
+      ]);
+      expect(code(await gql(ctx, updateOrganization, { id: b.orgId }, owner))).toEqual(["FL003"]);
+      expect(code(await gql(ctx, deleteOrganization, { id: b.orgId }, owner))).toEqual(["FL003"]);
+    });
+
+    it("answers a row the caller sees but whose role may not change it FL002", async () => {
+      // A member sees the other users but may edit only their own profile.
+      const byMember = await gql(
+        ctx,
+        updateUser,
+        { id: a.users.viewer, name: "X" },
+        await tokenFor(a, "member"),
+      );
+      expect(byMember.body).toMatchObject({
+        data: { updateUser: null },
+        errors: [
+          {
+            message: "Your role in this organization may not update this row",
+            extensions: { code: "FL002" },
+          },
+        ],
+      });
+      // Only an owner renames or deletes the organization an admin sees.
+      const admin = await tokenFor(a, "admin");
+      expect(code(await gql(ctx, updateOrganization, { id: a.orgId }, admin))).toEqual(["FL002"]);
+      const deleted = await gql(ctx, deleteOrganization, { id: a.orgId }, admin);
+      expect(deleted.body).toMatchObject({
+        data: { deleteOrganization: null },
+        errors: [
+          {
+            message: "Your role in this organization may not delete this row",
+            extensions: { code: "FL002" },
+          },
+        ],
+      });
+      const { rows } = await t.root.query(
+        "select name from app_public.organizations where id = $1",
+        [a.orgId],
+      );
+      expect(rows).toEqual([{ name: "api-a" }]);
+      // Refusals are the caller's: nothing masked, nothing logged as an error.
+      expect(ctx.errors).toEqual([]);
+    });
+
+    it("answers each mutation of a document on its own", async () => {
+      const res = await gql(
+        ctx,
+        `mutation($theirs: UUID!, $mine: UUID!) {
+           hidden: updateUser(input: { rowId: $theirs, patch: { name: "X" } }) { user { name } }
+           mine: updateUser(input: { rowId: $mine, patch: { name: "Owner of api-a" } }) { user { name } } }`,
+        { theirs: b.users.owner, mine: a.users.owner },
+        await tokenFor(a, "owner"),
+      );
+      expect(res.body).toMatchObject({
+        data: { hidden: null, mine: { user: { name: "Owner of api-a" } } },
+        errors: [{ path: ["hidden"], extensions: { code: "FL003" } }],
+      });
+      expect(res.body.errors).toHaveLength(1);
+    });
+
+    it("still answers a change it may make with the record and clientMutationId", async () => {
+      const res = await gql(
+        ctx,
+        updateUser,
+        { id: a.users.member, name: "Member, renamed" },
+        await tokenFor(a, "member"),
+      );
+      expect(res.body).toEqual({
+        data: { updateUser: { clientMutationId: "m1", user: { name: "Member, renamed" } } },
+      });
+      // Other errors keep their own code: a check violation is not "missing".
+      const bad = await gql(
+        ctx,
+        `mutation($id: UUID!) { updateUser(input: { rowId: $id, patch: { settings: [1] } }) { user { name } } }`,
+        { id: a.users.member },
+        await tokenFor(a, "member"),
+      );
+      expect(code(bad)).toEqual(["23514"]);
     });
   });
 

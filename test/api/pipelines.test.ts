@@ -404,7 +404,7 @@ describe("pipelines over GraphQL", () => {
     expect(codeOf(bad)).toBe("FL204");
 
     const del = `mutation($id: UUID!) { deletePipelineArtifact(input: { rowId: $id }) { pipelineArtifact { rowId } } }`;
-    expect(codeOf(await gql(ctx, del, { id: artifact.rowId }, await as("member")))).toBe("FL003");
+    expect(codeOf(await gql(ctx, del, { id: artifact.rowId }, await as("member")))).toBe("FL002");
     expect(codeOf(await gql(ctx, del, { id: artifact.rowId }, await as("admin", other)))).toBe(
       "FL003",
     );

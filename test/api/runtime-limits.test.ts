@@ -3,7 +3,9 @@
  * with servers configured for the test: a statement past the transaction's
  * statement_timeout is cancelled by PostgreSQL and answered FL907 (a warning,
  * not an error log line); an answer over the size bound is replaced by FL908;
- * Grafast's planning budget gives FL909; in production, "Did you mean …?"
+ * Grafast's planning budget gives FL909, and so does its execution budget (for
+ * what had not started when it ran out); the list depth follows its setting
+ * (GRAPHQL_MAX_LIST_DEPTH); in production, "Did you mean …?"
  * suggestions are gone and introspection needs a token (FL910); it can be off.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +77,63 @@ describe("an operation over Grafast's planning budget", () => {
     const res = await gql(ctx, "{ users(first: 1) { nodes { email } } }");
     expect(codes(res)).toEqual(["FL909"]);
     expect(ctx.errors).toEqual([]);
+  });
+});
+
+describe("an operation past Grafast's execution budget", () => {
+  const t = useTestDatabase();
+  beforeAll(async () => {
+    // A mutation that sleeps: mutation fields run one after the other, so the
+    // second one's first step starts after the first one's sleep.
+    await t.root.query(`
+      create function app_public.test_sleep_volatile(seconds double precision) returns boolean
+        language sql volatile as $$ select pg_sleep(seconds) is not null $$;
+      grant execute on function app_public.test_sleep_volatile(double precision) to ${t.db.roles.visitor};
+    `);
+  });
+  const ctx = useCustomApi(t, { settings: { limits: { executionTimeoutMs: 100 } } });
+
+  it("is answered FL909 for what runs after the budget ran out", async () => {
+    // Grafast checks its budget before each phase of asynchronous steps. The first
+    // field sleeps 0.5 s, past the 0.1 s budget: the second field, which starts
+    // only after it, is refused (so is what the first had left to do, its payload).
+    // Deterministic: the sleep is longer than the budget.
+    const res = await gql(
+      ctx,
+      `mutation {
+         slow: testSleepVolatile(input: { seconds: 0.5 }) { result }
+         next: testSleepVolatile(input: { seconds: 0 }) { result } }`,
+    );
+    expect(res.body.data?.next).toBeNull();
+    const errors = res.body.errors ?? [];
+    expect(errors.map((e) => (e as { path?: unknown }).path)).toContainEqual(["next"]);
+    expect(new Set(errors.map((e) => e.extensions?.code))).toEqual(new Set(["FL909"]));
+    expect(ctx.errors).toEqual([]);
+    // Within the budget the same document answers both.
+    const quick = await gql(
+      ctx,
+      `mutation {
+         slow: testSleepVolatile(input: { seconds: 0 }) { result }
+         next: testSleepVolatile(input: { seconds: 0 }) { result } }`,
+    );
+    expect(quick.body).toEqual({ data: { slow: { result: true }, next: { result: true } } });
+  });
+});
+
+describe("lists nested past GRAPHQL_MAX_LIST_DEPTH", () => {
+  const t = useTestDatabase();
+  const ctx = useCustomApi(t, { settings: { limits: { maxListDepth: 2 } } });
+  const lists = (inner: string) =>
+    `{ projects(first: 1) { nodes { repositories(first: 1) { nodes { ${inner} } } } } }`;
+
+  it("are refused at the configured depth (2 here) with FL902, and pass within it", async () => {
+    const three = await gql(ctx, lists("pipelines(first: 1) { nodes { name } }"));
+    expect(codes(three)).toEqual(["FL902"]);
+    expect(three.body.errors?.[0]?.message).toMatch(
+      /operation list depth 3 exceeds maximum of 2\.$/,
+    );
+    const two = await gql(ctx, lists("fullName"));
+    expect(two.body).toEqual({ data: { projects: { nodes: [] } } });
   });
 });
 

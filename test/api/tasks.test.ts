@@ -3,8 +3,11 @@
  * matrix (viewers read, members create and edit tasks, admins manage projects),
  * identifiers, the tree and its rollup, dependencies with their coded refusals
  * (the cycle named in `extensions.detail`), the resolution queries (blockers,
- * ready tasks, execution order, critical path, what finishing unblocks) and
- * search, all scoped to the token's organization.
+ * ready tasks, execution order, critical path of a project and up to a task,
+ * ancestors, what finishing unblocks) and search (by words, misspelt, by
+ * identifier), all scoped to the token's organization. Refusals carry their
+ * codes: an insert the policy refuses 42501, an update or delete of a visible
+ * row the role may not change FL002, of a row the caller cannot see FL003.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createOrg, useTestDatabase, type OrgFixture } from "../support/db.ts";
@@ -86,7 +89,9 @@ describe("projects and tasks over GraphQL", () => {
       { id: ids.Design },
       await as("viewer"),
     );
-    expect(edit.body).toEqual({ data: { updateTask: { task: null } } });
+    // The viewer sees the task, so the refusal says it is the role (not a missing row).
+    expect(edit.body).toMatchObject({ data: { updateTask: null }, errors: [{}] });
+    expect(codeOf(edit)).toBe("FL002");
     const read = await gql<{ tasks: { totalCount: number } }>(
       ctx,
       "{ tasks { totalCount } }",
@@ -253,5 +258,130 @@ describe("projects and tasks over GraphQL", () => {
     expect(misspelt.body.data?.searchTasks.nodes.map((n) => n.task.title)).toContain("Build");
     const elsewhere = await gql(ctx, query, { q: "password" }, await as("owner", other));
     expect(elsewhere.body).toEqual({ data: { searchTasks: { nodes: [] } } });
+  });
+
+  it("finds a task by its identifier first, in any case", async () => {
+    const query = `query($q: String!) { searchTasks(query: $q, first: 3) { nodes { rank task { identifier title } } } }`;
+    for (const q of ["APP-2", " app-2 "]) {
+      const res = await gql<{
+        searchTasks: {
+          nodes: Array<{ rank: number; task: { identifier: string; title: string } }>;
+        };
+      }>(ctx, query, { q }, await as("viewer"));
+      expect(res.body.errors).toBeUndefined();
+      const [first] = res.body.data!.searchTasks.nodes;
+      expect(first?.task).toEqual({ identifier: "APP-2", title: "Build" });
+      // The identifier's bonus (10) puts it above any text match (< 10).
+      expect(first!.rank).toBeGreaterThanOrEqual(10);
+    }
+    const elsewhere = await gql(ctx, query, { q: "APP-2" }, await as("viewer", other));
+    expect(elsewhere.body).toEqual({ data: { searchTasks: { nodes: [] } } });
+  });
+
+  it("lists a task's ancestors, parent first, and the critical path that ends at a task", async () => {
+    const found = await gql<{ taskByIdentifier: { rowId: string; title: string } }>(
+      ctx,
+      `{ taskByIdentifier(identifier: "APP-7") { rowId title } }`,
+      {},
+      await as("viewer"),
+    );
+    const grandchild = found.body.data!.taskByIdentifier;
+    expect(grandchild.title).toBe("Grandchild");
+    const res = await gql(
+      ctx,
+      `query($leaf: UUID!, $test: UUID!, $epic: UUID!) {
+         taskAncestors(taskId: $leaf, first: 10) { nodes { depth task { identifier title } } }
+         top: taskAncestors(taskId: $epic, first: 10) { totalCount }
+         taskCriticalPath(taskId: $test, first: 10) { nodes { position effort totalEffort task { title } } } }`,
+      { leaf: grandchild.rowId, test: ids.Test, epic: ids.Epic },
+      await as("viewer"),
+    );
+    expect(res.body).toEqual({
+      data: {
+        taskAncestors: {
+          nodes: [
+            { depth: 1, task: { identifier: "APP-6", title: "Child" } },
+            { depth: 2, task: { identifier: "APP-5", title: "Epic" } },
+          ],
+        },
+        top: { totalCount: 0 },
+        // The longest chain ending at Test (Ship, after it, is not on it).
+        taskCriticalPath: {
+          nodes: [
+            { position: 1, effort: "8.00", totalEffort: "8.00", task: { title: "Design" } },
+            { position: 2, effort: "13.00", totalEffort: "21.00", task: { title: "Build" } },
+            { position: 3, effort: "5.00", totalEffort: "26.00", task: { title: "Test" } },
+          ],
+        },
+      },
+    });
+    const neither = await gql(
+      ctx,
+      `{ taskCriticalPath(first: 1) { nodes { position } } }`,
+      {},
+      await as("viewer"),
+    );
+    expect(codeOf(neither)).toBe("FL005");
+    const theirs = await gql(
+      ctx,
+      `query($test: UUID!) { taskCriticalPath(taskId: $test, first: 1) { nodes { position } } }`,
+      { test: ids.Test },
+      await as("viewer", other),
+    );
+    expect(codeOf(theirs)).toBe("FL003");
+  });
+
+  it("holds the role matrix: viewers only read, members work on tasks, admins manage", async () => {
+    const first = (await createTask("Matrix first")).body.data!.createTask.task.rowId;
+    const then = (await createTask("Matrix then")).body.data!.createTask.task.rowId;
+    const dep = { d: then, p: first };
+    const createDependency = `mutation($d: UUID!, $p: UUID!) { createTaskDependency(input: { taskDependency: { dependentId: $d, dependencyId: $p } }) { taskDependency { type } } }`;
+    const deleteDependency = `mutation($d: UUID!, $p: UUID!) { deleteTaskDependency(input: { dependentId: $d, dependencyId: $p }) { taskDependency { type } } }`;
+    const deleteTask = `mutation($id: UUID!) { deleteTask(input: { rowId: $id }) { task { title } } }`;
+    const createRepository = `mutation { createRepository(input: { repository: { provider: GITHUB, fullName: "gql-tasks/matrix", cloneUrl: "https://github.com/gql-tasks/matrix.git" } }) { repository { fullName } } }`;
+    const updateProject = `mutation($id: UUID!) { updateProject(input: { rowId: $id, patch: { name: "Renamed app" } }) { project { name } } }`;
+    const viewer = await as("viewer");
+    const member = await as("member");
+    const admin = await as("admin");
+
+    // A viewer: reads only. Inserting is refused by the policy's check (42501);
+    // deleting a row it can see is refused for its role (FL002).
+    expect(codeOf(await gql(ctx, createDependency, dep, viewer))).toBe("42501");
+    const linked = await gql(ctx, createDependency, dep, member);
+    expect(linked.body).toEqual({
+      data: { createTaskDependency: { taskDependency: { type: "BLOCKS" } } },
+    });
+    expect(codeOf(await gql(ctx, deleteDependency, dep, viewer))).toBe("FL002");
+    expect(codeOf(await gql(ctx, deleteTask, { id: then }, viewer))).toBe("FL002");
+    // A member: works on tasks, but deletes none and manages no project or repository.
+    expect(codeOf(await gql(ctx, deleteTask, { id: then }, member))).toBe("FL002");
+    expect(codeOf(await gql(ctx, createRepository, {}, member))).toBe("42501");
+    expect(codeOf(await gql(ctx, updateProject, { id: project }, member))).toBe("FL002");
+    const unchanged = await t.root.query<{ deps: number; tasks: number; repos: number }>(
+      `select (select count(*) from app_public.task_dependencies where dependent_id = $1)::int as deps,
+              (select count(*) from app_public.tasks where id = $1)::int as tasks,
+              (select count(*) from app_public.repositories where organization_id = $2)::int as repos`,
+      [then, org.orgId],
+    );
+    expect(unchanged.rows).toEqual([{ deps: 1, tasks: 1, repos: 0 }]);
+
+    // An admin does all of it.
+    expect((await gql(ctx, deleteDependency, dep, admin)).body).toEqual({
+      data: { deleteTaskDependency: { taskDependency: { type: "BLOCKS" } } },
+    });
+    expect((await gql(ctx, deleteTask, { id: then }, admin)).body).toEqual({
+      data: { deleteTask: { task: { title: "Matrix then" } } },
+    });
+    expect((await gql(ctx, createRepository, {}, admin)).body).toEqual({
+      data: { createRepository: { repository: { fullName: "gql-tasks/matrix" } } },
+    });
+    expect((await gql(ctx, updateProject, { id: project }, admin)).body).toEqual({
+      data: { updateProject: { project: { name: "Renamed app" } } },
+    });
+    // Another organization's admin sees none of it: missing, not refused.
+    const foreign = await as("admin", other);
+    expect(codeOf(await gql(ctx, deleteTask, { id: first }, foreign))).toBe("FL003");
+    expect(codeOf(await gql(ctx, updateProject, { id: project }, foreign))).toBe("FL003");
+    expect(ctx.errors).toEqual([]);
   });
 });

@@ -73,6 +73,26 @@ describe("maintenance", () => {
     });
   });
 
+  /**
+   * Polls until backend `pid` waits for a lock that `holder`'s backend holds
+   * (pg_blocking_pids), up to 30 s; false if it never does.
+   */
+  async function waitsForLock(pid: number, holder: pg.PoolClient): Promise<boolean> {
+    const holderPid = (await holder.query<{ pid: number }>("select pg_backend_pid() as pid"))
+      .rows[0]!.pid;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const { rows } = await t.root.query<{ blocked: boolean }>(
+        `select a.wait_event_type = 'Lock' and $2::int = any (pg_blocking_pids(a.pid)) as blocked
+           from pg_stat_activity a where a.pid = $1`,
+        [pid, holderPid],
+      );
+      if (rows[0]?.blocked) return true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
   it("lets two overlapping runs both succeed, doing the work once", async () => {
     // Today's clock, with the newest partition ahead missing: there is work to do.
     const { rows } = await t.root.query<{ name: string }>(
@@ -92,14 +112,13 @@ describe("maintenance", () => {
       const pid = (await second.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!
         .pid;
       const waiting = lines(second);
-      for (let i = 0; i < 200; i++) {
-        const { rows: activity } = await t.root.query<{ w: string | null }>(
-          "select wait_event_type as w from pg_stat_activity where pid = $1",
-          [pid],
-        );
-        if (activity[0]?.w === "Lock") break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      waiting.catch(() => undefined); // awaited below; not unhandled if an expect fails first
+      // Commit only once the second run is seen waiting for a lock the first holds;
+      // a second run that never waits (no lock taken, or taken too late) fails here
+      // instead of passing by luck after the first has committed.
+      expect(await waitsForLock(pid, first), "the second run waits for the first's lock").toBe(
+        true,
+      );
       await first.query("commit");
       expect((await waiting).filter((l) => l.startsWith("created"))).toEqual([]);
       const back = await t.root.query("select to_regclass($1) is not null as back", [
