@@ -26,18 +26,25 @@ declare module "vitest" {
 
 export const PGBOUNCER_PROJECT = "api-via-pgbouncer";
 
-// Both projects use one server: the embedded one is started once and stopped after the last.
-let shared: { server: Promise<TestServer>; users: number } | undefined;
+// Both projects use one server: the embedded one is started once and stopped after the
+// last project is done. Vitest loads this module once per project, in one process:
+// the count lives on globalThis, which they share.
+interface SharedServer {
+  server: Promise<TestServer>;
+  users: number;
+}
+const SHARED = Symbol.for("forgeline.test-server");
+const registry = globalThis as typeof globalThis & { [SHARED]?: SharedServer };
 
 async function useServer(): Promise<{ server: TestServer; release: () => Promise<void> }> {
-  shared ??= { server: startTestServer(), users: 0 };
+  const shared = (registry[SHARED] ??= { server: startTestServer(), users: 0 });
   shared.users++;
   const server = await shared.server;
   return {
     server,
     release: async () => {
-      if (shared && --shared.users === 0) {
-        shared = undefined;
+      if (--shared.users === 0) {
+        delete registry[SHARED];
         await server.embedded?.stop();
       }
     },
@@ -60,7 +67,10 @@ export default async function setup(project: TestProject) {
           log: (line) => console.error(`[test-pgbouncer] ${line}`),
         })
       : undefined;
-  project.provide("pgbouncer", pgbouncer ? { dir: pgbouncer.dir, port: pgbouncer.port } : null);
+  project.provide(
+    "pgbouncer",
+    pgbouncer ? { dir: pgbouncer.dir, port: pgbouncer.port, adminUrl: pgbouncer.adminUrl } : null,
+  );
   return async () => {
     await pgbouncer?.stop();
     const pg = (await import("pg")).default;

@@ -47,10 +47,7 @@ export interface PoolerStats {
   maxWaitMs: number;
 }
 
-export interface PgBouncer {
-  /** The folder of its socket, config and log. */
-  dir: string;
-  port: number;
+export interface PgBouncer extends PoolerAddress {
   /** `url` (a server URL: user, password, database) rewritten to go through PgBouncer. */
   urlFor(url: string): string;
   stats(): Promise<PoolerStats>;
@@ -79,14 +76,32 @@ export function findPgBouncer(env: NodeJS.ProcessEnv = process.env): string | un
 // Any port number works for a Unix socket (.s.PGSQL.<port> in our own folder).
 const SOCKET_PORT = 6432;
 
-/** Where a PgBouncer of startPgBouncer listens: its socket folder and port. */
+/** Where a PgBouncer of startPgBouncer listens: its socket folder and port, and its admin console. */
 export interface PoolerAddress {
   dir: string;
   port: number;
+  /** The admin console (database `pgbouncer`), for SHOW and KILL. */
+  adminUrl: string;
+}
+
+/**
+ * Closes PgBouncer's connections to `database` at once (KILL), so that it can be
+ * dropped without waiting for PgBouncer's idle server connections to time out.
+ */
+export async function closePooledConnections(at: PoolerAddress, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: at.adminUrl });
+  await client.connect();
+  try {
+    await client.query(`kill ${pg.escapeIdentifier(database)}`);
+  } catch {
+    // PgBouncer has no pool for it: nothing to close.
+  } finally {
+    await client.end();
+  }
 }
 
 /** `url` (a server URL: user, password, database) rewritten to go through the pooler at `at`. */
-export function pooledUrl(url: string, at: PoolerAddress): string {
+export function pooledUrl(url: string, at: Pick<PoolerAddress, "dir" | "port">): string {
   const u = new URL(url);
   u.hostname = "localhost";
   u.port = String(at.port);
@@ -210,6 +225,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   return {
     dir,
     port: SOCKET_PORT,
+    adminUrl,
     urlFor,
     logText,
     stop,

@@ -19,6 +19,7 @@ import {
   AUDIENCE,
   ISSUER,
   listenPoolFor,
+  releasePooledDatabase,
   TEST_SECRET,
   type TestApi,
 } from "../support/api.ts";
@@ -75,6 +76,7 @@ export function useCustomApi(t: TestDb, options: CustomApiOptions = {}): TestApi
     await ctx.api?.close();
     await pool?.end();
     await listenPool?.end();
+    await releasePooledDatabase(t);
   });
   return ctx;
 }
