@@ -481,15 +481,23 @@ CREATE FUNCTION app_hidden.pipeline_definition_error(definition jsonb) RETURNS t
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  v_name_re constant text := '^[A-Za-z0-9][A-Za-z0-9 _./:-]{0,99}$';
+  -- Names (of steps and jobs) and ids: printable text of 1 to 100 characters, no
+  -- control or invisible formatting characters (zero-width, bidirectional
+  -- overrides, line and paragraph separators), no space at either end.
+  v_name_re constant text := '^[^[:cntrl:]\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]{1,100}$';
+  v_name_rule constant text := 'must be 1 to 100 characters, without control characters or spaces at either end';
+  v_metadata_max constant integer := 65536;
   v_steps jsonb;
   v_step jsonb;
+  v_jobs_def jsonb := definition -> 'jobs';
   v_key text;
   v_need jsonb;
   v_i integer;
   v_j integer;
-  v_names text[] := '{}';
+  v_names text[] := '{}';     -- the steps' keys, in order
   v_jobs text[] := '{}';
+  v_job_steps jsonb := '{}';  -- job -> its steps so far (numbers a step without id or name)
+  v_step_key text;
   v_rows record;
   v_remaining jsonb := '{}';  -- name -> needs not yet placed
   v_ready text[];
@@ -500,8 +508,8 @@ begin
     return 'definition: must be a JSON object';
   end if;
   for v_key in select k from pg_catalog.jsonb_object_keys(definition) k order by 1 loop
-    if v_key <> all (array['steps', 'timeout_minutes', 'retry', 'deployment', 'env']) then
-      return pg_catalog.format('%s: unknown key (expected steps, timeout_minutes, retry, deployment, env)', v_key);
+    if v_key <> all (array['steps', 'jobs', 'timeout_minutes', 'retry', 'deployment', 'env', 'metadata']) then
+      return pg_catalog.format('%s: unknown key (expected steps, jobs, timeout_minutes, retry, deployment, env, metadata)', v_key);
     end if;
   end loop;
   if definition ? 'timeout_minutes' and not coalesce(
@@ -548,6 +556,11 @@ begin
   if definition ? 'env' and pg_catalog.jsonb_typeof(definition -> 'env') <> 'object' then
     return 'env: must be an object of variable names to values';
   end if;
+  if definition ? 'metadata' and not coalesce(
+       pg_catalog.jsonb_typeof(definition -> 'metadata') = 'object'
+       and pg_catalog.length((definition -> 'metadata')::text) <= v_metadata_max, false) then
+    return pg_catalog.format('metadata: must be an object of at most %s characters as JSON', v_metadata_max);
+  end if;
 
   v_steps := definition -> 'steps';
   if v_steps is null or pg_catalog.jsonb_typeof(v_steps) <> 'array'
@@ -555,38 +568,45 @@ begin
     return 'steps: must be an array of 1 to 200 steps';
   end if;
 
-  -- Each step on its own; names and jobs collected for the references below.
+  -- Each step on its own; keys and jobs collected for the references below.
   for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
     v_step := v_steps -> v_i;
     if pg_catalog.jsonb_typeof(v_step) <> 'object' then
       return pg_catalog.format('steps[%s]: must be an object with a name', v_i);
     end if;
     for v_key in select k from pg_catalog.jsonb_object_keys(v_step) k order by 1 loop
-      if v_key <> all (array['name', 'job', 'needs', 'run', 'uses', 'with', 'env', 'if',
-                             'timeout_minutes', 'retry', 'continue_on_error']) then
+      if v_key <> all (array['id', 'name', 'job', 'needs', 'run', 'uses', 'with', 'env', 'if',
+                             'timeout_minutes', 'retry', 'continue_on_error', 'metadata']) then
         return pg_catalog.format(
-          'steps[%s].%s: unknown key (expected name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error)',
+          'steps[%s].%s: unknown key (expected id, name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error, metadata)',
           v_i, v_key);
       end if;
     end loop;
-    if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'name') = 'string'
-                    and (v_step ->> 'name') ~ v_name_re, false) then
-      return pg_catalog.format(
-        'steps[%s].name: must be 1 to 100 letters, digits, spaces or ''_'', ''.'', ''/'', '':'', ''-'', starting with a letter or digit', v_i);
-    end if;
-    if (v_step ->> 'name') = any (v_names) then
-      return pg_catalog.format('steps[%s].name: duplicate step "%s"', v_i, v_step ->> 'name');
-    end if;
-    v_names := v_names || (v_step ->> 'name');
-    if v_step ? 'job' then
-      if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'job') = 'string'
-                      and (v_step ->> 'job') ~ v_name_re, false) then
-        return pg_catalog.format('steps[%s].job: must be a name like a step''s', v_i);
+    foreach v_key in array array['id', 'name', 'job'] loop
+      if v_step ? v_key and not coalesce(pg_catalog.jsonb_typeof(v_step -> v_key) = 'string'
+                                         and (v_step ->> v_key) ~ v_name_re
+                                         and (v_step ->> v_key) !~ '^[\s\u00a0]|[\s\u00a0]$', false) then
+        return pg_catalog.format('steps[%s].%s: %s', v_i, v_key, v_name_rule);
       end if;
+    end loop;
+    if not (v_step ? 'id' or v_step ? 'name' or v_step ? 'job') then
+      return pg_catalog.format('steps[%s].name: a step outside a job needs a name or an id', v_i);
+    end if;
+    -- The step's key: its id, else its name, else its number in its job.
+    if v_step ? 'job' then
+      v_job_steps := v_job_steps || pg_catalog.jsonb_build_object(
+        v_step ->> 'job', coalesce((v_job_steps ->> (v_step ->> 'job'))::integer, 0) + 1);
       if not (v_step ->> 'job') = any (v_jobs) then
         v_jobs := v_jobs || (v_step ->> 'job');
       end if;
     end if;
+    v_step_key := coalesce(v_step ->> 'id', v_step ->> 'name',
+                           (v_step ->> 'job') || '#' || (v_job_steps ->> (v_step ->> 'job')));
+    if v_step_key = any (v_names) then
+      return pg_catalog.format('steps[%s]%s: duplicate step "%s"', v_i,
+        case when v_step ? 'id' then '.id' when v_step ? 'name' then '.name' else '' end, v_step_key);
+    end if;
+    v_names := v_names || v_step_key;
     foreach v_key in array array['run', 'uses', 'if'] loop
       if v_step ? v_key and not coalesce(pg_catalog.jsonb_typeof(v_step -> v_key) = 'string'
                                          and pg_catalog.length(v_step ->> v_key) between 1 and 65536, false) then
@@ -598,6 +618,11 @@ begin
         return pg_catalog.format('steps[%s].%s: must be an object', v_i, v_key);
       end if;
     end loop;
+    if v_step ? 'metadata' and not coalesce(
+         pg_catalog.jsonb_typeof(v_step -> 'metadata') = 'object'
+         and pg_catalog.length((v_step -> 'metadata')::text) <= v_metadata_max, false) then
+      return pg_catalog.format('steps[%s].metadata: must be an object of at most %s characters as JSON', v_i, v_metadata_max);
+    end if;
     if v_step ? 'timeout_minutes' and not coalesce(
          pg_catalog.jsonb_typeof(v_step -> 'timeout_minutes') = 'number'
          and (v_step ->> 'timeout_minutes') ~ '^[0-9]{1,4}$'
@@ -634,6 +659,49 @@ begin
     end if;
   end loop;
 
+  -- Jobs: each a job some step belongs to, with its own needs (other jobs) and
+  -- its metadata.
+  if v_jobs_def is not null then
+    if pg_catalog.jsonb_typeof(v_jobs_def) <> 'object' then
+      return 'jobs: must be an object of job names to jobs, like {"test": {"needs": ["build"]}}';
+    end if;
+    for v_key in select k from pg_catalog.jsonb_object_keys(v_jobs_def) k order by 1 loop
+      if not v_key = any (v_jobs) then
+        return pg_catalog.format('jobs.%s: no step belongs to this job', v_key);
+      end if;
+      if pg_catalog.jsonb_typeof(v_jobs_def -> v_key) <> 'object' then
+        return pg_catalog.format('jobs.%s: must be an object like {"needs": ["build"], "metadata": {}}', v_key);
+      end if;
+      select k into v_cur from pg_catalog.jsonb_object_keys(v_jobs_def -> v_key) k
+       where k not in ('needs', 'metadata') order by 1 limit 1;
+      if v_cur is not null then
+        return pg_catalog.format('jobs.%s.%s: unknown key (expected needs, metadata)', v_key, v_cur);
+      end if;
+      if v_jobs_def -> v_key ? 'metadata' and not coalesce(
+           pg_catalog.jsonb_typeof(v_jobs_def -> v_key -> 'metadata') = 'object'
+           and pg_catalog.length((v_jobs_def -> v_key -> 'metadata')::text) <= v_metadata_max, false) then
+        return pg_catalog.format('jobs.%s.metadata: must be an object of at most %s characters as JSON', v_key, v_metadata_max);
+      end if;
+      if v_jobs_def -> v_key ? 'needs' then
+        if pg_catalog.jsonb_typeof(v_jobs_def -> v_key -> 'needs') <> 'array' then
+          return pg_catalog.format('jobs.%s.needs: must be an array of job names', v_key);
+        end if;
+        for v_j in 0 .. pg_catalog.jsonb_array_length(v_jobs_def -> v_key -> 'needs') - 1 loop
+          v_need := v_jobs_def -> v_key -> 'needs' -> v_j;
+          if pg_catalog.jsonb_typeof(v_need) <> 'string' then
+            return pg_catalog.format('jobs.%s.needs[%s]: must be a job name', v_key, v_j);
+          end if;
+          if v_need #>> '{}' = v_key then
+            return pg_catalog.format('jobs.%s.needs[%s]: a job cannot need itself', v_key, v_j);
+          end if;
+          if not v_need #>> '{}' = any (v_jobs) then
+            return pg_catalog.format('jobs.%s.needs[%s]: unknown job "%s"', v_key, v_j, v_need #>> '{}');
+          end if;
+        end loop;
+      end if;
+    end loop;
+  end if;
+
   -- References.
   for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
     v_step := v_steps -> v_i;
@@ -645,7 +713,7 @@ begin
       if pg_catalog.jsonb_typeof(v_need) <> 'string' then
         return pg_catalog.format('steps[%s].needs[%s]: must be a step or job name', v_i, v_j);
       end if;
-      if v_need #>> '{}' = v_step ->> 'name' or v_need #>> '{}' = v_step ->> 'job' then
+      if v_need #>> '{}' = v_names[v_i + 1] or v_need #>> '{}' = v_step ->> 'job' then
         return pg_catalog.format('steps[%s].needs[%s]: a step cannot need itself or its own job', v_i, v_j);
       end if;
       if not (v_need #>> '{}' = any (v_names) or v_need #>> '{}' = any (v_jobs)) then
@@ -654,8 +722,8 @@ begin
     end loop;
   end loop;
 
-  -- Cycles, over the expanded needs (jobs and the implicit order within a job):
-  -- Kahn's algorithm; what cannot be placed lies on or behind a cycle.
+  -- Cycles, over the expanded needs (jobs, jobs' own needs and the implicit order
+  -- within a job): Kahn's algorithm; what cannot be placed lies on or behind a cycle.
   for v_rows in select d.name, d.needs from app_hidden.pipeline_definition_steps(definition) d loop
     v_remaining := v_remaining || pg_catalog.jsonb_build_object(v_rows.name, pg_catalog.to_jsonb(v_rows.needs));
   end loop;
@@ -682,9 +750,7 @@ begin
     v_cycle := v_cycle || v_cur;
   end loop;
   v_cycle := v_cycle[pg_catalog.array_position(v_cycle, v_cur):] || v_cur;
-  select (e.ordinality - 1)::integer into v_i
-    from pg_catalog.jsonb_array_elements(v_steps) with ordinality e
-   where e.value ->> 'name' = v_cycle[1];
+  v_i := pg_catalog.array_position(v_names, v_cycle[1]) - 1;
   return pg_catalog.format('steps[%s].needs: cycle %s', v_i, pg_catalog.array_to_string(v_cycle, ' → '));
 end;
 $_$;
@@ -693,7 +759,7 @@ $_$;
 -- Name: FUNCTION pipeline_definition_error(definition jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) IS 'The first problem of a pipeline definition as `path: message` (e.g. `steps[2].needs[0]: unknown step "tset"`), or null when it is valid.';
+COMMENT ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) IS 'The first problem of a pipeline definition as `path: message` (e.g. `steps[2].needs[0]: unknown step "tset"`, `jobs.deploy.needs[0]: unknown job "tset"`), or null when it is valid.';
 
 --
 -- Name: pipeline_definition_steps(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -704,8 +770,10 @@ CREATE FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) RETURNS T
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with s as (
-    select e.value as step, (e.ordinality - 1)::integer as pos,
-           e.value ->> 'name' as name, e.value ->> 'job' as job
+    select e.value as step, (e.ordinality - 1)::integer as pos, e.value ->> 'job' as job,
+           coalesce(e.value ->> 'id', e.value ->> 'name',
+                    (e.value ->> 'job') || '#'
+                      || pg_catalog.row_number() over (partition by e.value ->> 'job' order by e.ordinality)) as name
       from pg_catalog.jsonb_array_elements(pipeline_definition_steps.definition -> 'steps')
            with ordinality e
   )
@@ -722,13 +790,23 @@ CREATE FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) RETURNS T
                -- the step before it in its job
                select (select p.name from s p
                         where p.job = s.job and p.pos < s.pos order by p.pos desc limit 1)
+               union all
+               -- its job's own needs, for the job's first step: every step of those jobs
+               select t.name
+                 from pg_catalog.jsonb_array_elements_text(
+                        coalesce(pipeline_definition_steps.definition -> 'jobs' -> s.job -> 'needs', '[]')) j(want)
+                 join s t on t.job = j.want
+                where not exists (select 1 from s p where p.job = s.job and p.pos < s.pos)
              ) n
             where n.need is not null), '{}'),
          coalesce((s.step -> 'retry' ->> 'max_attempts')::integer,
                   (pipeline_definition_steps.definition -> 'retry' ->> 'max_attempts')::integer, 1),
          coalesce((s.step ->> 'timeout_minutes')::integer, 360),
          coalesce((s.step ->> 'continue_on_error')::boolean, false),
-         s.step - 'name' - 'job' - 'needs' - 'retry' - 'timeout_minutes' - 'continue_on_error'
+         -- what the step row does not hold in its own columns; a step keyed by its
+         -- id keeps its name here (GitHub's display name)
+         s.step - 'job' - 'needs' - 'retry' - 'timeout_minutes' - 'continue_on_error'
+                - (case when s.step ? 'id' then 'id' else 'name' end)
     from s
    order by s.pos;
 $$;
@@ -737,7 +815,7 @@ $$;
 -- Name: FUNCTION pipeline_definition_steps(definition jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) IS 'The steps of a valid pipeline definition as an execution''s step rows, `needs` expanded to step names (job names and the implicit previous step of a job resolved).';
+COMMENT ON FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) IS 'The steps of a valid pipeline definition as an execution''s step rows, named by their keys (id, else name, else <job>#<n>), `needs` expanded to step keys (job names, jobs'' own needs and the implicit previous step of a job resolved).';
 
 --
 -- Name: pipeline_need_met(app_public.pipeline_run_status, app_public.pipeline_conclusion, boolean); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -1379,7 +1457,7 @@ COMMENT ON COLUMN app_public.pipelines.description IS 'What it is for.';
 -- Name: COLUMN pipelines.definition; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.pipelines.definition IS 'Its steps, as JSON: `{"steps": [{"name": "build", "run": "make"}, {"name": "test", "needs": ["build"], "timeout_minutes": 10, "retry": {"max_attempts": 2}}], "timeout_minutes": 60, "deployment": {"environment": "production"}}`. A step may name its `job` (GitHub Actions: a job''s steps run in order, and `needs` may name a job). Checked when written: FL201 names the offending path in `detail`.';
+COMMENT ON COLUMN app_public.pipelines.definition IS 'Its steps, as JSON: `{"steps": [{"name": "build", "run": "make"}, {"name": "test", "needs": ["build"], "timeout_minutes": 10, "retry": {"max_attempts": 2}}], "timeout_minutes": 60, "deployment": {"environment": "production"}}`. A step may name its `job` (GitHub Actions: a job''s steps run in order, and `needs` may name a job); `jobs: {"test": {"needs": ["build"], "metadata": {"runs-on": "ubuntu-latest"}}}` gives a job its own needs. A step is keyed by its `id`, else its `name` (any printable text up to 100 characters), else `<job>#<n>`; `metadata` (of a step, a job or the definition) is stored as given. Checked when written: FL201 names the offending path in `detail`.';
 
 --
 -- Name: COLUMN pipelines.trigger_config; Type: COMMENT; Schema: app_public; Owner: -
@@ -3358,31 +3436,49 @@ COMMENT ON FUNCTION app_private.tg_task_dependencies__validate() IS 'Trigger fun
 CREATE FUNCTION app_private.tg_tasks__hierarchy() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     AS $$
 -- Definer: the closure table has no write grant; these triggers are its only writers.
 declare
   v_move record;
 begin
   if tg_op = 'INSERT' then
+    -- Each new task's paths: up through its ancestors inserted by this statement
+    -- (a subtree in one statement), by the tasks' primary key, then the stored
+    -- paths of the first ancestor that was there before. "Was there before" is
+    -- "has its own depth-0 path", an index probe: every stored task has one,
+    -- and this statement's tasks get theirs only from this insert (a parent
+    -- inserted by this statement has no stored paths yet, so the second part
+    -- joins only the first ancestor that was there before).
+    -- The transition table has no index and no statistics: joined with itself
+    -- it was quadratic (#8), and joined with the tables the planner, guessing
+    -- ten times its rows, hashed whole tables (every tenant's tasks and paths).
+    -- So each step is a LATERAL probe (OFFSET 0 keeps it one: a nested loop of
+    -- index lookups), linear in the paths written whatever the batch.
     insert into app_public.task_hierarchy_paths (organization_id, ancestor_id, descendant_id, depth)
-    with recursive up (organization_id, descendant_id, ancestor_id, depth) as (
-      select n.organization_id, n.id, n.id, 0 from new_rows n
+    with recursive up (organization_id, descendant_id, ancestor_id, parent_id, depth) as (
+      select n.organization_id, n.id, n.id, n.parent_id, 0 from new_rows n
       union all
-      select up.organization_id, up.descendant_id, n.parent_id, up.depth + 1
+      select up.organization_id, up.descendant_id, t.id, t.parent_id, up.depth + 1
         from up
-        join new_rows n on n.organization_id = up.organization_id and n.id = up.ancestor_id
-       where n.parent_id is not null
-         and exists (select 1 from new_rows p where p.organization_id = n.organization_id and p.id = n.parent_id)
+       cross join lateral (
+         select t.id, t.parent_id from app_public.tasks t
+          where t.organization_id = up.organization_id and t.id = up.parent_id
+            and not exists (select 1 from app_public.task_hierarchy_paths s
+                             where s.organization_id = t.organization_id and s.descendant_id = t.id
+                               and s.depth = 0)
+         offset 0) t
+       where up.parent_id is not null
     )
     select up.organization_id, up.ancestor_id, up.descendant_id, up.depth from up
     union all
     select up.organization_id, p.ancestor_id, up.descendant_id, up.depth + 1 + p.depth
       from up
-      join new_rows top on top.organization_id = up.organization_id and top.id = up.ancestor_id
-      join app_public.task_hierarchy_paths p
-        on p.organization_id = top.organization_id and p.descendant_id = top.parent_id
-     where top.parent_id is not null
-       and not exists (select 1 from new_rows x where x.organization_id = top.organization_id and x.id = top.parent_id);
+     cross join lateral (
+       select p.ancestor_id, p.depth from app_public.task_hierarchy_paths p
+        where p.organization_id = up.organization_id and p.descendant_id = up.parent_id
+       offset 0) p
+     where up.parent_id is not null;
   elsif tg_op = 'UPDATE' then
     for v_move in
       select n.organization_id, n.id, n.parent_id
@@ -3440,14 +3536,38 @@ CREATE FUNCTION app_private.tg_tasks__number() RETURNS trigger
     AS $$
 -- Definer: next_task_number is outside the visitor's update grant; this is its only writer.
 begin
-  update app_public.projects p
-     set next_task_number = p.next_task_number + 1
-   where p.organization_id = new.organization_id and p.id = new.project_id
-     and new.organization_id = app_public.current_org_id()
-  returning p.next_task_number - 1 into new.number;
-  if new.number is null then
+  if tg_level = 'STATEMENT' then
+    update app_public.projects p
+       set next_task_number = m.next_number
+      from (select n.organization_id, n.project_id, pg_catalog.max(n.number) + 1 as next_number
+              from new_rows n
+             group by n.organization_id, n.project_id) m
+     where p.organization_id = m.organization_id and p.id = m.project_id
+       and p.next_task_number < m.next_number;
+    return null;
+  end if;
+
+  if new.organization_id is distinct from app_public.current_org_id() then
     raise exception 'No such project in this organization' using errcode = 'FL003';
   end if;
+  -- The lock first, then the read: a statement's snapshot is taken when it starts,
+  -- so a read in the statement that waited for the lock would miss the numbers
+  -- the transaction it waited for gave.
+  perform 1 from app_public.projects p
+    where p.organization_id = new.organization_id and p.id = new.project_id
+      for no key update of p;
+  if not found then
+    raise exception 'No such project in this organization' using errcode = 'FL003';
+  end if;
+  select greatest(
+           p.next_task_number,
+           (select t.number + 1 from app_public.tasks t
+             where t.organization_id = new.organization_id and t.project_id = new.project_id
+             order by t.number desc
+             limit 1))
+    into new.number
+    from app_public.projects p
+   where p.organization_id = new.organization_id and p.id = new.project_id;
   return new;
 end;
 $$;
@@ -3456,7 +3576,7 @@ $$;
 -- Name: FUNCTION tg_tasks__number(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_tasks__number() IS 'Trigger function: numbers a new task within its project (never reused, safe under concurrent inserts).';
+COMMENT ON FUNCTION app_private.tg_tasks__number() IS 'Trigger function: numbers a new task within its project (never reused, safe under concurrent inserts) and advances the project''s counter once per statement.';
 
 --
 -- Name: tg_tasks__status_history(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3494,6 +3614,25 @@ begin
    where n.status in ('done', 'cancelled') and o.status not in ('done', 'cancelled')
      and n.parent_id is not null;
   if v_parents is null then
+    return null;
+  end if;
+  -- Lock the parents (those whose project completes parents) before reading their
+  -- children: when the last two open children of a parent finish in concurrent
+  -- transactions, the second waits here for the first to commit, and its update
+  -- below, a new statement with a new snapshot, sees both children finished.
+  -- Without the lock each saw the other still open and the parent stayed open
+  -- (#8). Completion climbs child → parent → grandparent, always upwards, and
+  -- parents of one statement are locked in id order, so these locks cannot wait
+  -- for each other in a cycle.
+  perform 1
+     from app_public.tasks parent
+     join app_public.projects p on p.organization_id = parent.organization_id and p.id = parent.project_id
+    where parent.organization_id = app_public.current_org_id()
+      and parent.id = any (v_parents)
+      and coalesce((p.settings ->> 'auto_complete_parents')::boolean, false)
+    order by parent.id
+      for no key update of parent;
+  if not found then
     return null;
   end if;
   update app_public.tasks parent
@@ -6784,6 +6923,12 @@ CREATE TRIGGER _220_status_history_update AFTER UPDATE ON app_public.tasks REFER
 CREATE TRIGGER _500_number BEFORE INSERT ON app_public.tasks FOR EACH ROW EXECUTE FUNCTION app_private.tg_tasks__number();
 
 --
+-- Name: tasks _500_number_counter; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_number_counter AFTER INSERT ON app_public.tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_tasks__number();
+
+--
 -- Name: organization_feature_flags _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -6805,7 +6950,7 @@ CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.pipelines REFERENCIN
 -- Name: projects _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.projects REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.projects REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,next_task_number');
 
 --
 -- Name: repositories _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
@@ -6853,7 +6998,7 @@ CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.pipelines REFERENCIN
 -- Name: projects _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.projects REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.projects REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,next_task_number');
 
 --
 -- Name: repositories _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
@@ -6901,7 +7046,7 @@ CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.pipelines REFERENCIN
 -- Name: projects _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.projects REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.projects REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,next_task_number');
 
 --
 -- Name: repositories _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -

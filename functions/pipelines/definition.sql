@@ -9,21 +9,43 @@
  *     "retry": {"max_attempts": 2},               -- default of every step (default 1)
  *     "deployment": {"environment": "production", "url": "https://…"},
  *     "env": {"NODE_ENV": "test"},
+ *     "metadata": {"name": "CI", "permissions": {"contents": "read"}},
+ *     "jobs": {
+ *       "test": {"needs": ["build"], "metadata": {"runs-on": "ubuntu-latest"}}
+ *     },
  *     "steps": [
- *       {"name": "build/checkout", "job": "build", "uses": "actions/checkout@v4"},
- *       {"name": "build/compile", "job": "build", "run": "make"},
- *       {"name": "test", "needs": ["build"], "run": "make test",
- *        "timeout_minutes": 10, "retry": {"max_attempts": 3}, "continue_on_error": false}
+ *       {"job": "build", "uses": "actions/checkout@v4"},
+ *       {"name": "Set up Node (v24)", "job": "build", "uses": "actions/setup-node@v4"},
+ *       {"id": "build-install", "name": "Install", "job": "build", "run": "npm ci"},
+ *       {"id": "test-install", "name": "Install", "job": "test", "run": "npm ci"},
+ *       {"name": "e2e", "needs": ["build"], "run": "make e2e",
+ *        "timeout_minutes": 10, "retry": {"max_attempts": 3}, "continue_on_error": false,
+ *        "metadata": {"working-directory": "web"}}
  *     ]
  *   }
  *
  * Steps run in parallel unless `needs` orders them. A GitHub Actions workflow
  * maps onto this: each job's steps carry the job's name in `job` and run in
- * their listed order (a step of a job implicitly needs the one before it), and a
- * `needs` entry may name a job (all of its steps) as well as a step.
+ * their listed order (a step of a job implicitly needs the one before it); a
+ * `needs` entry may name a job (all of its steps) as well as a step, and
+ * `jobs.<job>.needs` is a job's own `needs` (its first step's). What the
+ * database does not interpret — a job's runs-on, strategy/matrix, services,
+ * container, env, if, timeout-minutes; a step's shell or working-directory;
+ * the workflow's name or permissions — goes in a `metadata` object (of a step,
+ * a job or the definition), stored as given.
+ *
+ * Every step has a key, unique in the definition: what an execution's step row
+ * is named and what `needs` names. It is the step's `id` if it has one, else
+ * its `name`, else, for a step of a job, `<job>#<n>` (its number in the job,
+ * from 1, as GitHub numbers a job's steps). So a GitHub step keeps its name as
+ * written ("Set up Node (v24)", "actions/checkout@v4"; any printable text of 1
+ * to 100 characters), may have none, and steps of different jobs with the same
+ * name tell themselves apart with an `id`. Definitions written before ids,
+ * metadata and jobs mean what they meant: a step without an id is keyed by its
+ * name, as always.
  *
  * pipeline_definition_steps(definition) turns a valid definition into the step
- * rows of an execution, `needs` expanded to step names; pipeline_definition_error
+ * rows of an execution, `needs` expanded to step keys; pipeline_definition_error
  * returns the first problem as `path: message`, or null.
  */
 create or replace function app_hidden.pipeline_definition_steps(definition jsonb)
@@ -41,8 +63,10 @@ create or replace function app_hidden.pipeline_definition_steps(definition jsonb
   set search_path = pg_catalog, pg_temp
 as $$
   with s as (
-    select e.value as step, (e.ordinality - 1)::integer as pos,
-           e.value ->> 'name' as name, e.value ->> 'job' as job
+    select e.value as step, (e.ordinality - 1)::integer as pos, e.value ->> 'job' as job,
+           coalesce(e.value ->> 'id', e.value ->> 'name',
+                    (e.value ->> 'job') || '#'
+                      || pg_catalog.row_number() over (partition by e.value ->> 'job' order by e.ordinality)) as name
       from pg_catalog.jsonb_array_elements(pipeline_definition_steps.definition -> 'steps')
            with ordinality e
   )
@@ -59,33 +83,51 @@ as $$
                -- the step before it in its job
                select (select p.name from s p
                         where p.job = s.job and p.pos < s.pos order by p.pos desc limit 1)
+               union all
+               -- its job's own needs, for the job's first step: every step of those jobs
+               select t.name
+                 from pg_catalog.jsonb_array_elements_text(
+                        coalesce(pipeline_definition_steps.definition -> 'jobs' -> s.job -> 'needs', '[]')) j(want)
+                 join s t on t.job = j.want
+                where not exists (select 1 from s p where p.job = s.job and p.pos < s.pos)
              ) n
             where n.need is not null), '{}'),
          coalesce((s.step -> 'retry' ->> 'max_attempts')::integer,
                   (pipeline_definition_steps.definition -> 'retry' ->> 'max_attempts')::integer, 1),
          coalesce((s.step ->> 'timeout_minutes')::integer, 360),
          coalesce((s.step ->> 'continue_on_error')::boolean, false),
-         s.step - 'name' - 'job' - 'needs' - 'retry' - 'timeout_minutes' - 'continue_on_error'
+         -- what the step row does not hold in its own columns; a step keyed by its
+         -- id keeps its name here (GitHub's display name)
+         s.step - 'job' - 'needs' - 'retry' - 'timeout_minutes' - 'continue_on_error'
+                - (case when s.step ? 'id' then 'id' else 'name' end)
     from s
    order by s.pos;
 $$;
 comment on function app_hidden.pipeline_definition_steps(jsonb) is
-  E'The steps of a valid pipeline definition as an execution''s step rows, `needs` expanded to step names (job names and the implicit previous step of a job resolved).';
+  E'The steps of a valid pipeline definition as an execution''s step rows, named by their keys (id, else name, else <job>#<n>), `needs` expanded to step keys (job names, jobs'' own needs and the implicit previous step of a job resolved).';
 
 create or replace function app_hidden.pipeline_definition_error(definition jsonb) returns text
   language plpgsql immutable parallel safe
   set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_name_re constant text := '^[A-Za-z0-9][A-Za-z0-9 _./:-]{0,99}$';
+  -- Names (of steps and jobs) and ids: printable text of 1 to 100 characters, no
+  -- control or invisible formatting characters (zero-width, bidirectional
+  -- overrides, line and paragraph separators), no space at either end.
+  v_name_re constant text := '^[^[:cntrl:]\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]{1,100}$';
+  v_name_rule constant text := 'must be 1 to 100 characters, without control characters or spaces at either end';
+  v_metadata_max constant integer := 65536;
   v_steps jsonb;
   v_step jsonb;
+  v_jobs_def jsonb := definition -> 'jobs';
   v_key text;
   v_need jsonb;
   v_i integer;
   v_j integer;
-  v_names text[] := '{}';
+  v_names text[] := '{}';     -- the steps' keys, in order
   v_jobs text[] := '{}';
+  v_job_steps jsonb := '{}';  -- job -> its steps so far (numbers a step without id or name)
+  v_step_key text;
   v_rows record;
   v_remaining jsonb := '{}';  -- name -> needs not yet placed
   v_ready text[];
@@ -96,8 +138,8 @@ begin
     return 'definition: must be a JSON object';
   end if;
   for v_key in select k from pg_catalog.jsonb_object_keys(definition) k order by 1 loop
-    if v_key <> all (array['steps', 'timeout_minutes', 'retry', 'deployment', 'env']) then
-      return pg_catalog.format('%s: unknown key (expected steps, timeout_minutes, retry, deployment, env)', v_key);
+    if v_key <> all (array['steps', 'jobs', 'timeout_minutes', 'retry', 'deployment', 'env', 'metadata']) then
+      return pg_catalog.format('%s: unknown key (expected steps, jobs, timeout_minutes, retry, deployment, env, metadata)', v_key);
     end if;
   end loop;
   if definition ? 'timeout_minutes' and not coalesce(
@@ -144,6 +186,11 @@ begin
   if definition ? 'env' and pg_catalog.jsonb_typeof(definition -> 'env') <> 'object' then
     return 'env: must be an object of variable names to values';
   end if;
+  if definition ? 'metadata' and not coalesce(
+       pg_catalog.jsonb_typeof(definition -> 'metadata') = 'object'
+       and pg_catalog.length((definition -> 'metadata')::text) <= v_metadata_max, false) then
+    return pg_catalog.format('metadata: must be an object of at most %s characters as JSON', v_metadata_max);
+  end if;
 
   v_steps := definition -> 'steps';
   if v_steps is null or pg_catalog.jsonb_typeof(v_steps) <> 'array'
@@ -151,38 +198,45 @@ begin
     return 'steps: must be an array of 1 to 200 steps';
   end if;
 
-  -- Each step on its own; names and jobs collected for the references below.
+  -- Each step on its own; keys and jobs collected for the references below.
   for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
     v_step := v_steps -> v_i;
     if pg_catalog.jsonb_typeof(v_step) <> 'object' then
       return pg_catalog.format('steps[%s]: must be an object with a name', v_i);
     end if;
     for v_key in select k from pg_catalog.jsonb_object_keys(v_step) k order by 1 loop
-      if v_key <> all (array['name', 'job', 'needs', 'run', 'uses', 'with', 'env', 'if',
-                             'timeout_minutes', 'retry', 'continue_on_error']) then
+      if v_key <> all (array['id', 'name', 'job', 'needs', 'run', 'uses', 'with', 'env', 'if',
+                             'timeout_minutes', 'retry', 'continue_on_error', 'metadata']) then
         return pg_catalog.format(
-          'steps[%s].%s: unknown key (expected name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error)',
+          'steps[%s].%s: unknown key (expected id, name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error, metadata)',
           v_i, v_key);
       end if;
     end loop;
-    if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'name') = 'string'
-                    and (v_step ->> 'name') ~ v_name_re, false) then
-      return pg_catalog.format(
-        'steps[%s].name: must be 1 to 100 letters, digits, spaces or ''_'', ''.'', ''/'', '':'', ''-'', starting with a letter or digit', v_i);
-    end if;
-    if (v_step ->> 'name') = any (v_names) then
-      return pg_catalog.format('steps[%s].name: duplicate step "%s"', v_i, v_step ->> 'name');
-    end if;
-    v_names := v_names || (v_step ->> 'name');
-    if v_step ? 'job' then
-      if not coalesce(pg_catalog.jsonb_typeof(v_step -> 'job') = 'string'
-                      and (v_step ->> 'job') ~ v_name_re, false) then
-        return pg_catalog.format('steps[%s].job: must be a name like a step''s', v_i);
+    foreach v_key in array array['id', 'name', 'job'] loop
+      if v_step ? v_key and not coalesce(pg_catalog.jsonb_typeof(v_step -> v_key) = 'string'
+                                         and (v_step ->> v_key) ~ v_name_re
+                                         and (v_step ->> v_key) !~ '^[\s\u00a0]|[\s\u00a0]$', false) then
+        return pg_catalog.format('steps[%s].%s: %s', v_i, v_key, v_name_rule);
       end if;
+    end loop;
+    if not (v_step ? 'id' or v_step ? 'name' or v_step ? 'job') then
+      return pg_catalog.format('steps[%s].name: a step outside a job needs a name or an id', v_i);
+    end if;
+    -- The step's key: its id, else its name, else its number in its job.
+    if v_step ? 'job' then
+      v_job_steps := v_job_steps || pg_catalog.jsonb_build_object(
+        v_step ->> 'job', coalesce((v_job_steps ->> (v_step ->> 'job'))::integer, 0) + 1);
       if not (v_step ->> 'job') = any (v_jobs) then
         v_jobs := v_jobs || (v_step ->> 'job');
       end if;
     end if;
+    v_step_key := coalesce(v_step ->> 'id', v_step ->> 'name',
+                           (v_step ->> 'job') || '#' || (v_job_steps ->> (v_step ->> 'job')));
+    if v_step_key = any (v_names) then
+      return pg_catalog.format('steps[%s]%s: duplicate step "%s"', v_i,
+        case when v_step ? 'id' then '.id' when v_step ? 'name' then '.name' else '' end, v_step_key);
+    end if;
+    v_names := v_names || v_step_key;
     foreach v_key in array array['run', 'uses', 'if'] loop
       if v_step ? v_key and not coalesce(pg_catalog.jsonb_typeof(v_step -> v_key) = 'string'
                                          and pg_catalog.length(v_step ->> v_key) between 1 and 65536, false) then
@@ -194,6 +248,11 @@ begin
         return pg_catalog.format('steps[%s].%s: must be an object', v_i, v_key);
       end if;
     end loop;
+    if v_step ? 'metadata' and not coalesce(
+         pg_catalog.jsonb_typeof(v_step -> 'metadata') = 'object'
+         and pg_catalog.length((v_step -> 'metadata')::text) <= v_metadata_max, false) then
+      return pg_catalog.format('steps[%s].metadata: must be an object of at most %s characters as JSON', v_i, v_metadata_max);
+    end if;
     if v_step ? 'timeout_minutes' and not coalesce(
          pg_catalog.jsonb_typeof(v_step -> 'timeout_minutes') = 'number'
          and (v_step ->> 'timeout_minutes') ~ '^[0-9]{1,4}$'
@@ -230,6 +289,49 @@ begin
     end if;
   end loop;
 
+  -- Jobs: each a job some step belongs to, with its own needs (other jobs) and
+  -- its metadata.
+  if v_jobs_def is not null then
+    if pg_catalog.jsonb_typeof(v_jobs_def) <> 'object' then
+      return 'jobs: must be an object of job names to jobs, like {"test": {"needs": ["build"]}}';
+    end if;
+    for v_key in select k from pg_catalog.jsonb_object_keys(v_jobs_def) k order by 1 loop
+      if not v_key = any (v_jobs) then
+        return pg_catalog.format('jobs.%s: no step belongs to this job', v_key);
+      end if;
+      if pg_catalog.jsonb_typeof(v_jobs_def -> v_key) <> 'object' then
+        return pg_catalog.format('jobs.%s: must be an object like {"needs": ["build"], "metadata": {}}', v_key);
+      end if;
+      select k into v_cur from pg_catalog.jsonb_object_keys(v_jobs_def -> v_key) k
+       where k not in ('needs', 'metadata') order by 1 limit 1;
+      if v_cur is not null then
+        return pg_catalog.format('jobs.%s.%s: unknown key (expected needs, metadata)', v_key, v_cur);
+      end if;
+      if v_jobs_def -> v_key ? 'metadata' and not coalesce(
+           pg_catalog.jsonb_typeof(v_jobs_def -> v_key -> 'metadata') = 'object'
+           and pg_catalog.length((v_jobs_def -> v_key -> 'metadata')::text) <= v_metadata_max, false) then
+        return pg_catalog.format('jobs.%s.metadata: must be an object of at most %s characters as JSON', v_key, v_metadata_max);
+      end if;
+      if v_jobs_def -> v_key ? 'needs' then
+        if pg_catalog.jsonb_typeof(v_jobs_def -> v_key -> 'needs') <> 'array' then
+          return pg_catalog.format('jobs.%s.needs: must be an array of job names', v_key);
+        end if;
+        for v_j in 0 .. pg_catalog.jsonb_array_length(v_jobs_def -> v_key -> 'needs') - 1 loop
+          v_need := v_jobs_def -> v_key -> 'needs' -> v_j;
+          if pg_catalog.jsonb_typeof(v_need) <> 'string' then
+            return pg_catalog.format('jobs.%s.needs[%s]: must be a job name', v_key, v_j);
+          end if;
+          if v_need #>> '{}' = v_key then
+            return pg_catalog.format('jobs.%s.needs[%s]: a job cannot need itself', v_key, v_j);
+          end if;
+          if not v_need #>> '{}' = any (v_jobs) then
+            return pg_catalog.format('jobs.%s.needs[%s]: unknown job "%s"', v_key, v_j, v_need #>> '{}');
+          end if;
+        end loop;
+      end if;
+    end loop;
+  end if;
+
   -- References.
   for v_i in 0 .. pg_catalog.jsonb_array_length(v_steps) - 1 loop
     v_step := v_steps -> v_i;
@@ -241,7 +343,7 @@ begin
       if pg_catalog.jsonb_typeof(v_need) <> 'string' then
         return pg_catalog.format('steps[%s].needs[%s]: must be a step or job name', v_i, v_j);
       end if;
-      if v_need #>> '{}' = v_step ->> 'name' or v_need #>> '{}' = v_step ->> 'job' then
+      if v_need #>> '{}' = v_names[v_i + 1] or v_need #>> '{}' = v_step ->> 'job' then
         return pg_catalog.format('steps[%s].needs[%s]: a step cannot need itself or its own job', v_i, v_j);
       end if;
       if not (v_need #>> '{}' = any (v_names) or v_need #>> '{}' = any (v_jobs)) then
@@ -250,8 +352,8 @@ begin
     end loop;
   end loop;
 
-  -- Cycles, over the expanded needs (jobs and the implicit order within a job):
-  -- Kahn's algorithm; what cannot be placed lies on or behind a cycle.
+  -- Cycles, over the expanded needs (jobs, jobs' own needs and the implicit order
+  -- within a job): Kahn's algorithm; what cannot be placed lies on or behind a cycle.
   for v_rows in select d.name, d.needs from app_hidden.pipeline_definition_steps(definition) d loop
     v_remaining := v_remaining || pg_catalog.jsonb_build_object(v_rows.name, pg_catalog.to_jsonb(v_rows.needs));
   end loop;
@@ -278,14 +380,12 @@ begin
     v_cycle := v_cycle || v_cur;
   end loop;
   v_cycle := v_cycle[pg_catalog.array_position(v_cycle, v_cur):] || v_cur;
-  select (e.ordinality - 1)::integer into v_i
-    from pg_catalog.jsonb_array_elements(v_steps) with ordinality e
-   where e.value ->> 'name' = v_cycle[1];
+  v_i := pg_catalog.array_position(v_names, v_cycle[1]) - 1;
   return pg_catalog.format('steps[%s].needs: cycle %s', v_i, pg_catalog.array_to_string(v_cycle, ' → '));
 end;
 $$;
 comment on function app_hidden.pipeline_definition_error(jsonb) is
-  E'The first problem of a pipeline definition as `path: message` (e.g. `steps[2].needs[0]: unknown step "tset"`), or null when it is valid.';
+  E'The first problem of a pipeline definition as `path: message` (e.g. `steps[2].needs[0]: unknown step "tset"`, `jobs.deploy.needs[0]: unknown job "tset"`), or null when it is valid.';
 
 /*
  * trigger_config: which events start the pipeline automatically (the

@@ -6,7 +6,8 @@
  * set-based statements:
  *
  *   INSERT  the new tasks' paths: up the batch itself (a subtree inserted in one
- *           statement), then the existing paths above the batch's top tasks;
+ *           statement), then the existing paths above the batch's top tasks,
+ *           each step an index probe, linear in the paths written;
  *   UPDATE OF parent_id (a move)  per moved task, in the order the rows come: the
  *           paths from its subtree to its old ancestors are removed and paths to
  *           the new parent's ancestors added (|subtree| × depth rows). A move
@@ -29,31 +30,52 @@ create or replace function app_private.tg_tasks__hierarchy() returns trigger
   language plpgsql volatile
   security definer
   set search_path = pg_catalog, pg_temp
+  -- A recursive CTE's estimates grow tenfold per level, past jit_above_cost from a
+  -- few hundred rows, and compiling the plan then cost 0.3–0.4 s, more than the
+  -- work: these are short index-probe statements that JIT never pays off for.
+  set jit = off
 as $$
 -- Definer: the closure table has no write grant; these triggers are its only writers.
 declare
   v_move record;
 begin
   if tg_op = 'INSERT' then
+    -- Each new task's paths: up through its ancestors inserted by this statement
+    -- (a subtree in one statement), by the tasks' primary key, then the stored
+    -- paths of the first ancestor that was there before. "Was there before" is
+    -- "has its own depth-0 path", an index probe: every stored task has one,
+    -- and this statement's tasks get theirs only from this insert (a parent
+    -- inserted by this statement has no stored paths yet, so the second part
+    -- joins only the first ancestor that was there before).
+    -- The transition table has no index and no statistics: joined with itself
+    -- it was quadratic (#8), and joined with the tables the planner, guessing
+    -- ten times its rows, hashed whole tables (every tenant's tasks and paths).
+    -- So each step is a LATERAL probe (OFFSET 0 keeps it one: a nested loop of
+    -- index lookups), linear in the paths written whatever the batch.
     insert into app_public.task_hierarchy_paths (organization_id, ancestor_id, descendant_id, depth)
-    with recursive up (organization_id, descendant_id, ancestor_id, depth) as (
-      select n.organization_id, n.id, n.id, 0 from new_rows n
+    with recursive up (organization_id, descendant_id, ancestor_id, parent_id, depth) as (
+      select n.organization_id, n.id, n.id, n.parent_id, 0 from new_rows n
       union all
-      select up.organization_id, up.descendant_id, n.parent_id, up.depth + 1
+      select up.organization_id, up.descendant_id, t.id, t.parent_id, up.depth + 1
         from up
-        join new_rows n on n.organization_id = up.organization_id and n.id = up.ancestor_id
-       where n.parent_id is not null
-         and exists (select 1 from new_rows p where p.organization_id = n.organization_id and p.id = n.parent_id)
+       cross join lateral (
+         select t.id, t.parent_id from app_public.tasks t
+          where t.organization_id = up.organization_id and t.id = up.parent_id
+            and not exists (select 1 from app_public.task_hierarchy_paths s
+                             where s.organization_id = t.organization_id and s.descendant_id = t.id
+                               and s.depth = 0)
+         offset 0) t
+       where up.parent_id is not null
     )
     select up.organization_id, up.ancestor_id, up.descendant_id, up.depth from up
     union all
     select up.organization_id, p.ancestor_id, up.descendant_id, up.depth + 1 + p.depth
       from up
-      join new_rows top on top.organization_id = up.organization_id and top.id = up.ancestor_id
-      join app_public.task_hierarchy_paths p
-        on p.organization_id = top.organization_id and p.descendant_id = top.parent_id
-     where top.parent_id is not null
-       and not exists (select 1 from new_rows x where x.organization_id = top.organization_id and x.id = top.parent_id);
+     cross join lateral (
+       select p.ancestor_id, p.depth from app_public.task_hierarchy_paths p
+        where p.organization_id = up.organization_id and p.descendant_id = up.parent_id
+       offset 0) p
+     where up.parent_id is not null;
   elsif tg_op = 'UPDATE' then
     for v_move in
       select n.organization_id, n.id, n.parent_id

@@ -9,7 +9,9 @@
  * done too if at least one child is done (a parent whose children were all
  * cancelled stays open: nothing was done), and if its status may go to done (an
  * open parent in backlog stays there). That update fires this trigger again,
- * so completion climbs as far as it should.
+ * so completion climbs as far as it should. The parents are locked before their
+ * children are read, so two children finishing in concurrent transactions
+ * cannot each see the other still open.
  * Works with: app_public.tasks (_220_status_history_* triggers).
  */
 create or replace function app_private.tg_tasks__status_history() returns trigger
@@ -45,6 +47,25 @@ begin
    where n.status in ('done', 'cancelled') and o.status not in ('done', 'cancelled')
      and n.parent_id is not null;
   if v_parents is null then
+    return null;
+  end if;
+  -- Lock the parents (those whose project completes parents) before reading their
+  -- children: when the last two open children of a parent finish in concurrent
+  -- transactions, the second waits here for the first to commit, and its update
+  -- below, a new statement with a new snapshot, sees both children finished.
+  -- Without the lock each saw the other still open and the parent stayed open
+  -- (#8). Completion climbs child → parent → grandparent, always upwards, and
+  -- parents of one statement are locked in id order, so these locks cannot wait
+  -- for each other in a cycle.
+  perform 1
+     from app_public.tasks parent
+     join app_public.projects p on p.organization_id = parent.organization_id and p.id = parent.project_id
+    where parent.organization_id = app_public.current_org_id()
+      and parent.id = any (v_parents)
+      and coalesce((p.settings ->> 'auto_complete_parents')::boolean, false)
+    order by parent.id
+      for no key update of parent;
+  if not found then
     return null;
   end if;
   update app_public.tasks parent

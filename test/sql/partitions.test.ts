@@ -3,9 +3,10 @@
  * being listed in data/schema.sql (where month names would go stale): each child
  * of a registered partitioned table lives in app_partitions, is named
  * `<parent>_pYYYYMM` after the UTC month its bounds cover, has RLS enabled, and
- * grants nothing to the API's roles; and this month's and the `premake` months
- * ahead exist. maintain_partitions() and apply_retention() are also called
- * directly (by migrations, by the module recipe), not only through
+ * grants nothing to the API's roles; and the month's and the `premake` months
+ * ahead exist, the month being the one the migrations ran in (not the test's).
+ * maintain_partitions() and apply_retention() are also called directly (by
+ * migrations, by the module recipe), not only through
  * run_maintenance(): two such calls that overlap both succeed, the second
  * waiting for the first and then finding nothing left to do.
  */
@@ -58,12 +59,22 @@ describe("partitions", () => {
     }
   });
 
-  it("has this month's partition and the months ahead that the registry asks for", async () => {
+  /**
+   * The clock of the checks below: when this database's migrations ran, as
+   * graphile-migrate recorded it (`now()` of the migrations' transactions, the
+   * clock they created the partitions with). A test that compared `now()` with
+   * a template migrated when the run started failed whenever the run crossed a
+   * month end; read from the database itself, both sides use one timestamp,
+   * whenever the test runs.
+   */
+  const migratedAt = "(select max(date) from graphile_migrate.migrations)";
+
+  it("has the month's partition and the months ahead that the registry asks for", async () => {
     const { rows } = await t.root.query<{ parent: string; missing: string[] }>(
       `select p.table_name::text as parent,
               array(select to_char(m, 'YYYYMM')
-                      from generate_series(date_trunc('month', now() at time zone 'UTC'),
-                                           date_trunc('month', now() at time zone 'UTC')
+                      from generate_series(date_trunc('month', ${migratedAt} at time zone 'UTC'),
+                                           date_trunc('month', ${migratedAt} at time zone 'UTC')
                                              + make_interval(months => p.premake),
                                            interval '1 month') m
                      where to_regclass(format('app_partitions.%s_p%s', c.relname, to_char(m, 'YYYYMM'))) is null
@@ -81,12 +92,17 @@ describe("partitions", () => {
           where h.inhparent = 'app_public.audit_events'::regclass`,
     );
     expect(rows).toEqual([{ n: 4, all_hidden: true, rls: true }]);
-    expect((await t.root.query("select * from app_private.maintain_partitions()")).rows).toEqual(
-      [],
-    );
-    // Every registered table alike (the pipelines module's four as well).
+    expect(
+      (await t.root.query(`select * from app_private.maintain_partitions(${migratedAt})`)).rows,
+    ).toEqual([]);
+    // Every registered table alike (the pipelines module's four as well): the
+    // newest partition is `premake` months after the month of the clock.
     const counts = await t.root.query(
-      "select distinct partitions, months_ahead from app_private.partition_counts",
+      `select distinct c.partitions,
+              (extract(year from age(c.newest_month, m.month)) * 12
+               + extract(month from age(c.newest_month, m.month)))::int as months_ahead
+         from app_private.partition_counts c,
+              (select date_trunc('month', ${migratedAt} at time zone 'UTC')::date as month) m`,
     );
     expect(counts.rows).toEqual([{ partitions: 4, months_ahead: 3 }]);
   });

@@ -5,7 +5,9 @@
  * the two halves of a blocking cycle never both go in; two moves that would put
  * two tasks under each other never both go in; a task moved to the root while
  * another is added or moved under its subtree leaves no stale path; and the
- * closure table stays the closure of the parent ids. Archiving a project and
+ * closure table stays the closure of the parent ids. A parent whose last two
+ * open children finish in concurrent transactions completes (with the project's
+ * auto_complete_parents), and so does the grandparent. Archiving a project and
  * writing its tasks are serialised: a write that waited for the archiving is
  * refused (FL102), and an archiving that waited for a write lets it finish.
  */
@@ -181,6 +183,64 @@ describe("task rules under concurrency", () => {
         round % 4 < 2 ? await overlapping(move, other) : await overlapping(other, move);
       expect(outcomes, `round ${round}`).toEqual(["ok", "ok"]);
       expect(await closureDrift(), `round ${round}`).toEqual({ missing: 0, extra: 0 });
+    }
+  });
+
+  it("completes a parent whose last open children finish in concurrent transactions", async () => {
+    // With auto_complete_parents, P ─ a, b and G ─ P1 ─ c, G ─ P2 ─ d: a and b
+    // (then c and d) finish in two overlapping transactions. Each saw the other
+    // still open, and the parent never completed (#8): the parent's lock makes
+    // the second wait for the first and see it. The second pair climbs: both
+    // parents complete, and so must their parent.
+    const proj = await newProject("AUTO");
+    await asActor(
+      t,
+      { orgId: org.orgId, userId: org.users.admin },
+      (c) =>
+        c.query(
+          `update app_public.projects set settings = '{"auto_complete_parents": true}' where id = $1`,
+          [proj],
+        ),
+      { commit: true },
+    );
+    const task = (title: string, parentId: string | null = null) =>
+      asMember(async (c) => {
+        const { rows } = await c.query<{ id: string }>(
+          `insert into app_public.tasks (project_id, parent_id, title, status)
+           values ($1, $2, $3, 'in_progress') returning id`,
+          [proj, parentId, title],
+        );
+        return rows[0]!.id;
+      });
+    const status = async (id: string) =>
+      (
+        await t.root.query<{ status: string }>(
+          "select status from app_public.tasks where id = $1",
+          [id],
+        )
+      ).rows[0]!.status;
+    const finish = "update app_public.tasks set status = 'done' where id = $1";
+    for (let round = 0; round < ROUNDS; round++) {
+      const p = await task(`Parent ${round}`);
+      const [a, b] = [await task(`A ${round}`, p), await task(`B ${round}`, p)];
+      const g = await task(`Grandparent ${round}`);
+      const [p1, p2] = [await task(`P1 ${round}`, g), await task(`P2 ${round}`, g)];
+      const [c, d] = [await task(`C ${round}`, p1), await task(`D ${round}`, p2)];
+      const [first, second] = round % 2 === 0 ? [a, b] : [b, a];
+      expect(await overlapping([finish, [first]], [finish, [second]]), `round ${round}`).toEqual([
+        "ok",
+        "ok",
+      ]);
+      expect(await status(p), `round ${round}: the parent`).toBe("done");
+      const [third, fourth] = round % 2 === 0 ? [c, d] : [d, c];
+      expect(await overlapping([finish, [third]], [finish, [fourth]]), `round ${round}`).toEqual([
+        "ok",
+        "ok",
+      ]);
+      expect(
+        [await status(p1), await status(p2), await status(g)],
+        `round ${round}: both parents and theirs`,
+      ).toEqual(["done", "done", "done"]);
     }
   });
 

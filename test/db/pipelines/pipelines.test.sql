@@ -47,7 +47,7 @@ select is(pg_temp.definition_error('[]'),
   'FL201: definition: must be a JSON object',
   'a definition is a JSON object');
 select is(pg_temp.definition_error('{"steps": [{"name": "a"}], "stages": []}'),
-  'FL201: stages: unknown key (expected steps, timeout_minutes, retry, deployment, env)',
+  'FL201: stages: unknown key (expected steps, jobs, timeout_minutes, retry, deployment, env, metadata)',
   'an unknown top-level key is refused by name');
 select is(pg_temp.definition_error('{"steps": [{"name": "a"}], "timeout_minutes": 0}'),
   'FL201: timeout_minutes: must be a whole number of minutes from 1 to 4320',
@@ -107,19 +107,19 @@ select is(pg_temp.definition_error('{"steps": [{"name": "a"}, "b"]}'),
   'FL201: steps[1]: must be an object with a name',
   'a step is an object, refused by its index');
 select is(pg_temp.definition_error('{"steps": [{"name": "a", "script": "make"}]}'),
-  'FL201: steps[0].script: unknown key (expected name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error)',
+  'FL201: steps[0].script: unknown key (expected id, name, job, needs, run, uses, with, env, if, timeout_minutes, retry, continue_on_error, metadata)',
   'an unknown key of a step is refused by its path');
 select is(pg_temp.definition_error('{"steps": [{"run": "make"}]}'),
-  'FL201: steps[0].name: must be 1 to 100 letters, digits, spaces or ''_'', ''.'', ''/'', '':'', ''-'', starting with a letter or digit',
-  'a step has a name');
-select is(pg_temp.definition_error('{"steps": [{"name": "a"}, {"name": "-b"}]}'),
-  'FL201: steps[1].name: must be 1 to 100 letters, digits, spaces or ''_'', ''.'', ''/'', '':'', ''-'', starting with a letter or digit',
-  'a step name starts with a letter or digit');
+  'FL201: steps[0].name: a step outside a job needs a name or an id',
+  'a step outside a job has a name (or an id)');
+select is(pg_temp.definition_error('{"steps": [{"name": "a"}, {"name": "b\tc"}]}'),
+  'FL201: steps[1].name: must be 1 to 100 characters, without control characters or spaces at either end',
+  'a step name has no control characters');
 select is(pg_temp.definition_error('{"steps": [{"name": "build"}, {"name": "build"}]}'),
   'FL201: steps[1].name: duplicate step "build"',
   'step names are unique, the second one is refused');
 select is(pg_temp.definition_error('{"steps": [{"name": "a", "job": ""}]}'),
-  'FL201: steps[0].job: must be a name like a step''s',
+  'FL201: steps[0].job: must be 1 to 100 characters, without control characters or spaces at either end',
   'a job name follows the rules of a step name');
 select is(pg_temp.definition_error('{"steps": [{"name": "a", "run": ""}]}'),
   'FL201: steps[0].run: must be a string of 1 to 65536 characters',
