@@ -63,7 +63,8 @@ export default async function setup(project: TestProject) {
           users: [
             { name: template.roles.authenticator, password: template.passwords.authenticator },
           ],
-          poolSize: 10,
+          // Each test file's API pool has 5 connections; a few server connections serve it.
+          poolSize: 4,
           log: (line) => console.error(`[test-pgbouncer] ${line}`),
         })
       : undefined;

@@ -48,6 +48,8 @@ export interface PoolerStats {
 }
 
 export interface PgBouncer extends PoolerAddress {
+  /** Its process (for CPU accounting). */
+  pid: number | undefined;
   /** `url` (a server URL: user, password, database) rewritten to go through PgBouncer. */
   urlFor(url: string): string;
   stats(): Promise<PoolerStats>;
@@ -147,6 +149,8 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     "reserve_pool_size = 0",
     `max_client_conn = ${options.maxClientConnections ?? 5000}`,
     `query_wait_timeout = ${options.queryWaitTimeoutSeconds ?? 120}`,
+    // After a failed login to the server (e.g. it was at max_connections), try again soon.
+    "server_login_retry = 1",
     `admin_users = ${admin.name}`,
     `stats_users = ${admin.name}`,
     "ignore_startup_parameters = extra_float_digits,options",
@@ -226,6 +230,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     dir,
     port: SOCKET_PORT,
     adminUrl,
+    pid: child.pid,
     urlFor,
     logText,
     stop,
