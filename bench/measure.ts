@@ -2,11 +2,12 @@
  * The second phase of a run: the load. Scenarios are run in groups, in the
  * order their group first appears in the sets: one group per server (the raw
  * baseline, `forgeline serve` and each of its variants, one child process at a
- * time, shared by every set), and one for the database-level scenarios (pg
- * connections of this process, no server). For each group: start its server,
- * check every scenario's answer (and that it equals the answer it must match),
- * warm each up at its highest concurrency, measure each at each concurrency,
- * check the answers again, stop the server.
+ * time, shared by every set; a subscription scenario belongs to its server's
+ * group), and one for the database-level scenarios (pg connections of this
+ * process, no server). For each group: start its server, check every
+ * scenario's answer (and that it equals the answer it must match), warm each up
+ * at its highest concurrency, measure each at each concurrency, check the
+ * answers again, stop the server.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,11 +28,13 @@ import {
   type PreparedHttp,
   type PreparedScenario,
   type PreparedSql,
+  type PreparedSubscription,
 } from "./prepare.ts";
 import { startChildServer, type ChildServer } from "./processes.ts";
 import type { ApiServerSpec, Row } from "./set.ts";
 import { runSqlLoad } from "./sql-load.ts";
-import { cpuMsPer, type RunRecord } from "./stats.ts";
+import { cpuMsPer, throughputUnit, type RunRecord } from "./stats.ts";
+import { runSubscriptionLoad, Subscribers } from "./subscription-load.ts";
 
 export interface MeasureOptions {
   durationSeconds: number;
@@ -83,8 +86,11 @@ function serverEnv(prepared: Prepared, extra: Record<string, string>): NodeJS.Pr
   };
 }
 
+/** What a server answers: HTTP requests, and subscriptions over WebSocket. */
+type ServedScenario = PreparedHttp | PreparedSubscription;
+
 type Group =
-  | { via: "http"; server: ApiServerSpec; scenarios: PreparedHttp[] }
+  | { via: "http"; server: ApiServerSpec; scenarios: ServedScenario[] }
   | { via: "sql"; scenarios: PreparedSql[] };
 
 /** Scenarios grouped by what answers them, in order of first appearance. */
@@ -92,17 +98,17 @@ export function groupsOf(scenarios: PreparedScenario[]): Group[] {
   const groups: Group[] = [];
   const byName = new Map<string, Group>();
   for (const s of scenarios) {
-    const name = s.via === "http" ? s.server.name : "(database)";
+    const name = s.via === "sql" ? "(database)" : s.server.name;
     let group = byName.get(name);
     if (!group) {
       group =
-        s.via === "http"
-          ? { via: "http", server: s.server, scenarios: [] }
-          : { via: "sql", scenarios: [] };
+        s.via === "sql"
+          ? { via: "sql", scenarios: [] }
+          : { via: "http", server: s.server, scenarios: [] };
       byName.set(name, group);
       groups.push(group);
     } else if (
-      s.via === "http" &&
+      s.via !== "sql" &&
       group.via === "http" &&
       !isDeepStrictEqual(group.server.env, s.server.env)
     ) {
@@ -254,25 +260,97 @@ async function measureOnce(
       loadGenerator: cpuMsPer(cpu.loadGenerator, load.perSecond) ?? 0,
     },
   });
-  const unit = scenario.via === "sql" ? "calls/s" : "req/s";
+  const unit = throughputUnit(scenario.kind);
   const parts = (load.parts ?? []).map(
     (p) =>
       `; ${p.kind}: ${p.perSecond} ${unit}, p50 ${p.latencyMs.p50} ms, ` +
       `p95 ${p.latencyMs.p95} ms, ${p.errors} errors`,
   );
+  // A subscription's outcomes say what its errors were (missed, unexpected, …) and how many commits.
+  const outcomes = scenario.via === "ws" ? `; ${JSON.stringify(load.outcomes)}` : "";
   run.options.log(
     `${scenario.title}, ${load.connections} conn: ${load.perSecond} ${unit}, ` +
       `p50 ${load.latencyMs.p50} ms, p95 ${load.latencyMs.p95} ms, ${load.errors} errors` +
-      parts.join(""),
+      parts.join("") +
+      outcomes,
   );
+}
+
+/** A subscription scenario on a running server: its subscribers and its driver. */
+class SubscriptionRunner {
+  private readonly url: string;
+  private readonly s: PreparedSubscription;
+  private driver?: { client: pg.Client; close: () => Promise<void> };
+
+  constructor(serverUrl: string, s: PreparedSubscription) {
+    this.url = `${serverUrl.replace(/^http/, "ws")}${s.path}`;
+    this.s = s;
+  }
+
+  /** Subscriber 0's first event: the state when the subscription starts. */
+  async firstEvent(): Promise<unknown> {
+    const one = new Subscribers(this.url, this.s.token, this.s.plan, 1);
+    try {
+      await one.started();
+      return one.firstEvent(0);
+    } finally {
+      await one.close();
+    }
+  }
+
+  /** The warm-up: N subscribers, the driver for `seconds`, nothing recorded. */
+  warmUp(run: Run, n: number, seconds: number): Promise<void> {
+    return this.withSubscribers(run, n, async (subscribers, driver) => {
+      run.control.current = runSubscriptionLoad(subscribers, this.s.plan, driver, seconds);
+      await run.control.current.result;
+    });
+  }
+
+  /** One measured run: N subscribers, the driver for `seconds`, recorded with the server's CPU. */
+  measure(run: Run, n: number, seconds: number, serverPid: number): Promise<void> {
+    return this.withSubscribers(run, n, (subscribers, driver) =>
+      measureOnce(run, this.s, serverPid, () =>
+        runSubscriptionLoad(subscribers, this.s.plan, driver, seconds),
+      ),
+    );
+  }
+
+  /** Closes the driver's connection. */
+  async close(): Promise<void> {
+    await this.driver?.close();
+    this.driver = undefined;
+  }
+
+  /** N subscribers, started (each has its first event), for `work`; closed afterwards. */
+  private async withSubscribers(
+    run: Run,
+    n: number,
+    work: (subscribers: Subscribers, driver: pg.Client) => Promise<void>,
+  ): Promise<void> {
+    if (!this.driver) {
+      run.options.log(`${this.s.title}: driver as ${this.s.driverRunsAs}`);
+      const { clients, close } = await openClients(this.s.driverUrl, 1, run.cleanup);
+      this.driver = { client: clients[0]!, close };
+    }
+    const subscribers = new Subscribers(this.url, this.s.token, this.s.plan, n);
+    const close = run.cleanup.add(`close ${n} subscribers`, () => subscribers.close());
+    try {
+      await subscribers.started();
+      await work(subscribers, this.driver.client);
+    } finally {
+      await close();
+    }
+  }
 }
 
 /** One server's scenarios: start it, check, warm up, measure, check again, stop it. */
 async function measureServer(
   run: Run,
   spec: ApiServerSpec,
-  scenarios: PreparedHttp[],
+  served: ServedScenario[],
 ): Promise<void> {
+  const scenarios = served.filter((s): s is PreparedHttp => s.via === "http");
+  const subscriptions = served.filter((s): s is PreparedSubscription => s.via === "ws");
   const { prepared, options, cleanup, control, answers } = run;
   const env: Record<string, string> = { ...spec.env };
   if (spec.name === BASELINE_SERVER.name) {
@@ -359,6 +437,11 @@ async function measureServer(
       headersSeen: [...seen].sort(),
     }),
   };
+  const live = new Map(subscriptions.map((s) => [s, new SubscriptionRunner(child.url, s)]));
+  for (const [s, runner] of live) {
+    answers.accept(s, s.answerOf(await runner.firstEvent()), "before the load");
+    await runner.warmUp(run, Math.max(...s.connections), options.warmupSeconds);
+  }
   for (const s of scenarios) {
     for (const connections of s.connections) {
       if (control.interrupted) return;
@@ -369,6 +452,15 @@ async function measureServer(
     if (control.interrupted) return;
     if (s.requests) await checkSequence(s, "after the load");
     else await check(s, "after the load");
+  }
+  for (const [s, runner] of live) {
+    for (const connections of s.connections) {
+      if (control.interrupted) return;
+      await runner.measure(run, connections, options.durationSeconds, child.pid);
+    }
+    if (control.interrupted) return;
+    answers.accept(s, s.answerOf(await runner.firstEvent()), "after the load");
+    await runner.close();
   }
   await stopChild();
 }

@@ -31,6 +31,7 @@ import {
   type Scenario,
   type Statement,
 } from "./set.ts";
+import type { SubscriptionPlan } from "./subscription-load.ts";
 
 export const JWT_ISSUER = "forgeline";
 export const JWT_AUDIENCE = "forgeline";
@@ -39,6 +40,9 @@ export interface PrepareOptions {
   quick: boolean;
   keep: boolean;
   connections: number[];
+  /** Handed to the datasets (DatasetContext), which may size pools of rows with them. */
+  durationSeconds: number;
+  warmupSeconds: number;
   log: (line: string) => void;
 }
 
@@ -93,7 +97,22 @@ export interface PreparedSql extends PreparedBase {
   answerOf(results: Row[][]): unknown;
 }
 
-export type PreparedScenario = PreparedHttp | PreparedSql;
+/** A subscription scenario: WebSocket clients of a server, and its driver's SQL calls. */
+export interface PreparedSubscription extends PreparedBase {
+  via: "ws";
+  server: ApiServerSpec;
+  path: string;
+  /** The identity's bearer token, sent in graphql-ws connectionParams. */
+  token: string;
+  plan: SubscriptionPlan;
+  /** The driver's connection: the owner's (an identity) or the superuser's. */
+  driverUrl: string;
+  driverRunsAs: string;
+  driverStatements: ConcreteStatement[];
+  answerOf(event: unknown): unknown;
+}
+
+export type PreparedScenario = PreparedHttp | PreparedSql | PreparedSubscription;
 
 export interface PreparedSet {
   set: AnySet;
@@ -155,22 +174,43 @@ async function runStatements(
   return results;
 }
 
+export interface SqlCallOptions {
+  /** End with a rollback instead of a commit. */
+  rollback?: boolean;
+  /**
+   * After the identity's settings (which switch to the visitor role), back to the
+   * session's own role (`set local role none`): the settings stay, RLS is
+   * bypassed when the session is a superuser's.
+   */
+  bypassRls?: boolean;
+  /** Called with the results once the statements have run, just before the commit (a subscription driver's clock). */
+  beforeCommit?: (results: Row[][]) => void;
+}
+
 /**
- * One call of a SQL scenario: one transaction, as its identity (under RLS) or
- * as the superuser, committed, or rolled back with `{ rollback: true }`.
+ * One call of a SQL scenario: one transaction, as its identity (under RLS, or
+ * with `bypassRls` its settings without RLS) or as the superuser, committed, or
+ * rolled back with `{ rollback: true }`. The identity's settings are made by
+ * src/db/session.ts (asUser/withTenant), the one way trusted code sets them.
  */
 export function sqlCall(
   identity: Identity | null,
   statements: ConcreteStatement[],
-  options: { rollback?: boolean } = {},
+  options: SqlCallOptions = {},
 ): SqlCall {
   const rollback = options.rollback === true;
+  const work = async (c: pg.ClientBase) => {
+    if (options.bypassRls) await c.query("set local role none");
+    const results = await runStatements(c, statements);
+    options.beforeCommit?.(results);
+    return results;
+  };
   if (identity === null) {
     // The superuser: RLS bypassed, no tenant settings at all.
     return async (client) => {
       await client.query("begin");
       try {
-        const results = await runStatements(client, statements);
+        const results = await work(client);
         await client.query(rollback ? "rollback" : "commit");
         return results;
       } catch (e) {
@@ -181,11 +221,26 @@ export function sqlCall(
   }
   if (identity.kind === "tenant") {
     const tenant = { orgId: identity.orgId, actor: identity.actor };
-    return (client) =>
-      withTenant(client, tenant, (c) => runStatements(c, statements), { rollback });
+    return (client) => withTenant(client, tenant, work, { rollback });
   }
   const user = { sub: identity.sub, orgId: identity.orgId, userId: identity.userId };
-  return (client) => asUser(client, user, (c) => runStatements(c, statements), { rollback });
+  return (client) => asUser(client, user, work, { rollback });
+}
+
+/** How a SQL call runs, for the report. */
+export function runsAsOf(
+  name: string,
+  identity: Identity | null,
+  options: { rollback?: boolean; bypassRls?: boolean },
+): string {
+  const via = identity?.kind === "tenant" ? "withTenant" : "asUser";
+  const who =
+    identity === null
+      ? "the superuser (RLS bypassed)"
+      : options.bypassRls
+        ? `${name}'s settings (${via}), then the superuser's role: RLS bypassed`
+        : `${name} (${via}, as the visitor under RLS)`;
+  return who + (options.rollback ? ", rolled back" : "");
 }
 
 async function tokenFor(identity: Identity, jwtSecret: string): Promise<string> {
@@ -243,12 +298,7 @@ async function prepareScenarios(
     return found;
   };
   const tokens = new Map<string, string>();
-  const headersFor = async (name: string | null): Promise<Record<string, string>> => {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "application/json",
-    };
-    if (name === null) return headers;
+  const tokenOf = async (name: string): Promise<string> => {
     let token = tokens.get(name);
     if (!token) {
       try {
@@ -258,7 +308,15 @@ async function prepareScenarios(
       }
       tokens.set(name, token);
     }
-    return { ...headers, authorization: `Bearer ${token}` };
+    return token;
+  };
+  const headersFor = async (name: string | null): Promise<Record<string, string>> => {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "application/json",
+    };
+    if (name === null) return headers;
+    return { ...headers, authorization: `Bearer ${await tokenOf(name)}` };
   };
   const keyOf = (id: string | undefined) => (id === undefined ? undefined : `${set.name}/${id}`);
   const bodyOf = (body: string | ((d: unknown) => string) | undefined, fallback: string) =>
@@ -319,20 +377,44 @@ async function prepareScenarios(
         const who = s.as === SUPERUSER ? null : identity(s.as);
         const answer = s.answer;
         const statements = concrete(s.statements, data);
-        const rollback = s.rollback === true;
+        const options = { rollback: s.rollback === true, bypassRls: s.bypassRls === true };
         prepared.push({
           ...base,
           via: "sql",
-          connectUrl: who === null ? db.rootDbUrl : db.ownerUrl,
-          runsAs:
-            (who === null
-              ? "the superuser (RLS bypassed)"
-              : `${s.as} (${who.kind === "user" ? "asUser" : "withTenant"}, as the visitor under RLS)`) +
-            (rollback ? ", rolled back" : ""),
+          // bypassRls returns to the session's role: it must be the superuser's.
+          connectUrl: who === null || options.bypassRls ? db.rootDbUrl : db.ownerUrl,
+          runsAs: runsAsOf(s.as, who, options),
           statements,
-          rollback,
-          call: sqlCall(who, statements, { rollback }),
+          rollback: options.rollback,
+          call: sqlCall(who, statements, options),
           answerOf: (results) => (answer ? answer(results) : results),
+        });
+        break;
+      }
+      case "subscription": {
+        const driverWho = s.driver.as === SUPERUSER ? null : identity(s.driver.as);
+        const driverStatements = concrete(s.driver.statements, data);
+        const topic = s.topic;
+        const variables = s.variables;
+        const topicOfResults = s.driver.topic;
+        prepared.push({
+          ...base,
+          via: "ws",
+          server: s.server ?? API_SERVER,
+          path: s.path ?? "/graphql",
+          token: await tokenOf(s.identity),
+          plan: {
+            query: s.query,
+            variables: (i) => variables(data, i),
+            topic: (i) => topic(data, i),
+            perSecond: s.driver.perSecond,
+            driverCall: (beforeCommit) => sqlCall(driverWho, driverStatements, { beforeCommit }),
+            driverTopic: topicOfResults,
+          },
+          driverUrl: driverWho === null ? db.rootDbUrl : db.ownerUrl,
+          driverRunsAs: runsAsOf(s.driver.as, driverWho, {}),
+          driverStatements,
+          answerOf: (event) => event,
         });
         break;
       }
@@ -382,7 +464,10 @@ export async function prepare(
     const built = await set.dataset({
       rootDbUrl: db.rootDbUrl,
       ownerUrl: db.ownerUrl,
+      roles: { ...db.roles },
       quick: options.quick,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
       log,
     });
     preparedSets.push({

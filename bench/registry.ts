@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../src/config.ts";
-import { SUPERUSER, type AnySet } from "./set.ts";
+import { SUPERUSER, type AnySet, type SubscriptionScenario } from "./set.ts";
 
 export const setsDir = path.join(import.meta.dirname, "sets");
 
@@ -41,6 +41,43 @@ export function selectSets(available: readonly string[], requested?: string): st
   return [...new Set(names)];
 }
 
+/** What is wrong with a subscription scenario's own fields. */
+function subscriptionProblems(s: SubscriptionScenario<unknown>, set: AnySet): string[] {
+  const problems: string[] = [];
+  const at = `scenario "${s.id}"`;
+  if (s.identity === null || s.identity === SUPERUSER) {
+    problems.push(`${at}: subscribers need a user identity (a token)`);
+  }
+  if (!/^\s*subscription\b/.test(s.query)) {
+    problems.push(`${at}: its query must be a subscription operation`);
+  }
+  const driver = s.driver as Partial<SubscriptionScenario<unknown>["driver"]> | undefined;
+  if (!driver) {
+    problems.push(`${at} has no driver`);
+    return problems;
+  }
+  if (
+    typeof driver.as !== "string" ||
+    (driver.as !== SUPERUSER && !(driver.as in set.identities))
+  ) {
+    problems.push(
+      `${at}: its driver acts as "${String(driver.as)}", which is not an identity of the set`,
+    );
+  }
+  if (!Array.isArray(driver.statements) || driver.statements.length === 0) {
+    problems.push(`${at}: its driver has no statements`);
+  }
+  if (
+    typeof driver.perSecond !== "number" ||
+    !Number.isFinite(driver.perSecond) ||
+    driver.perSecond <= 0
+  ) {
+    problems.push(`${at}: its driver's perSecond must be a number above 0`);
+  }
+  if (typeof driver.topic !== "function") problems.push(`${at}: its driver needs a topic`);
+  return problems;
+}
+
 /** What is wrong with a set's declarations (empty when nothing is). */
 export function problemsOf(set: AnySet, fileName?: string): string[] {
   const problems: string[] = [];
@@ -68,9 +105,15 @@ export function problemsOf(set: AnySet, fileName?: string): string[] {
     if (s.kind !== "sql" && who === SUPERUSER) {
       problems.push(`scenario "${s.id}": only sql scenarios can run as the superuser`);
     }
-    if (s.kind !== "api" && s.statements.length === 0) {
+    if ((s.kind === "raw" || s.kind === "sql") && s.statements.length === 0) {
       problems.push(`scenario "${s.id}" has no statements`);
     }
+    if (s.kind === "sql" && s.bypassRls && s.as === SUPERUSER) {
+      problems.push(
+        `scenario "${s.id}": bypassRls needs an identity (the superuser bypasses RLS anyway)`,
+      );
+    }
+    if (s.kind === "subscription") problems.push(...subscriptionProblems(s, set));
     if (s.kind === "api" && s.requests !== undefined) {
       if (s.body !== undefined) {
         problems.push(`scenario "${s.id}" has both a body and requests: give one`);

@@ -1,9 +1,9 @@
 /**
- * The third phase of a run: the results. One table per set on stdout (HTTP
- * scenarios in requests/s, database-level ones in calls/s), the targets as met
- * or missed for the reader (nothing fails on a number), and everything
- * (environment, datasets, servers, every number) as JSON in
- * bench/results/<timestamp>.json.
+ * The third phase of a run: the results. Up to three tables per set on stdout
+ * (HTTP scenarios in requests/s, subscriptions over WebSocket in events
+ * delivered/s, database-level ones in calls/s), the targets as met or missed
+ * for the reader (nothing fails on a number), and everything (environment,
+ * datasets, servers, every number) as JSON in bench/results/<timestamp>.json.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -21,10 +21,10 @@ export const NOISY = 0.2;
 const fixed = (value: number | null | undefined, digits: number) =>
   value === null || value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits);
 
-function table(runs: RunRecord[], throughput: string): string[] {
+function table(runs: RunRecord[], throughput: string, connections = "conn"): string[] {
   const header = [
     "scenario",
-    "conn",
+    connections,
     throughput,
     "p50 ms",
     "p95 ms",
@@ -78,15 +78,25 @@ export function formatReport(
 ): string {
   const out: string[] = [];
   for (const { set, runs } of runsBySet) {
-    const http = runs.filter((r) => r.kind !== "sql");
+    const http = runs.filter((r) => r.kind === "api" || r.kind === "raw");
+    const ws = runs.filter((r) => r.kind === "subscription");
     const sql = runs.filter((r) => r.kind === "sql");
     if (http.length > 0) out.push(`${set}: over HTTP`, ...table(http, "req/s"), "");
+    if (ws.length > 0) {
+      out.push(`${set}: subscriptions over WebSocket`, ...table(ws, "events/s", "subscribers"), "");
+    }
     if (sql.length > 0) out.push(`${set}: in the database`, ...table(sql, "calls/s"), "");
   }
   out.push(
     "× baseline: throughput ÷ that of the scenario it is compared with, at the same concurrency",
     "(the raw SQL baseline; for SQL under RLS, the same statement with RLS bypassed).",
     "p50 cost: its median latency over that of the scenario it adds to (limits, rate limit).",
+    ...(runsBySet.some(({ runs }) => runs.some((r) => r.kind === "subscription"))
+      ? [
+          "subscriptions: events/s = events delivered per second to all subscribers; latency = an",
+          "event's arrival minus its write's commit; errors = events missed, unexpected or failed.",
+        ]
+      : []),
     "cpu columns: cores busy during the run: server = the server under test (none in the",
     "database), pg = the bench database's PostgreSQL backends, load = this process (autocannon,",
     "or the pg clients), other = the rest of the machine; a run marked",
@@ -203,7 +213,22 @@ export function report({ started, options, prepared, measurement }: ReportContex
                 : { body: p.body }),
               statements: p.statements,
             }
-          : { runsAs: p.runsAs, statements: p.statements, ...(p.rollback && { rollback: true }) }),
+          : p.via === "ws"
+            ? {
+                server: p.server.name,
+                path: p.path,
+                query: p.plan.query,
+                driver: {
+                  runsAs: p.driverRunsAs,
+                  perSecond: p.plan.perSecond,
+                  statements: p.driverStatements,
+                },
+              }
+            : {
+                runsAs: p.runsAs,
+                statements: p.statements,
+                ...(p.rollback && { rollback: true }),
+              }),
         sameAnswerAs: p.sameAnswerAs,
         ratioTo: p.ratioTo,
         overheadOver: p.overheadOver,

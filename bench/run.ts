@@ -50,9 +50,17 @@ export async function runBench(options: BenchOptions): Promise<void> {
   process.on("SIGTERM", onSignal);
 
   try {
+    const warmupSeconds = options.quick ? 1 : 3;
     const prepared = await prepare(
       sets,
-      { quick: options.quick, keep: options.keep, connections: options.connections, log },
+      {
+        quick: options.quick,
+        keep: options.keep,
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds,
+        log,
+      },
       cleanup,
     );
     const busy = prepared.busyBeforeLoad;
@@ -62,7 +70,6 @@ export async function runBench(options: BenchOptions): Promise<void> {
           "the numbers will be noisy",
       );
     }
-    const warmupSeconds = options.quick ? 1 : 3;
     const measurement = await measure(
       prepared,
       { durationSeconds: options.durationSeconds, warmupSeconds, log },

@@ -12,7 +12,7 @@
  *     (minted by the harness) for HTTP scenarios and runs SQL scenarios through
  *     asUser; a tenant identity (trusted code) runs SQL scenarios through
  *     withTenant (src/db/session.ts, the one way trusted code acts);
- *   - scenarios, of three kinds:
+ *   - scenarios, of four kinds:
  *       api  an HTTP request to `forgeline serve` (GraphQL), optionally on a
  *            variant of the server (other environment: rate limiting, limits);
  *       raw  the raw-SQL baseline of an API scenario: its statements, run by the
@@ -20,7 +20,11 @@
  *            transaction shape, over the same HTTP with the same token check;
  *       sql  database-level: N pg connections from the bench process, each
  *            calling the statements in a loop, one transaction per call, as an
- *            identity (under RLS) or as the superuser (RLS bypassed);
+ *            identity (under RLS, or with its settings but RLS bypassed) or as
+ *            the superuser (RLS bypassed);
+ *       subscription  live updates: N graphql-ws clients of `forgeline serve`
+ *            subscribed over WebSocket while a driver commits writes at a fixed
+ *            rate; each event's latency is measured from its write's commit;
  *   - targets, reported as met or missed, never asserted.
  *
  * Scenario ids are unique in their set; `sameAnswerAs`, `ratioTo` and
@@ -55,7 +59,12 @@ export type Row = Record<string, unknown>;
 
 /**
  * One SQL statement. It runs as a named prepared statement (as PostGraphile's
- * adaptor runs its own); `values` come from the dataset.
+ * adaptor runs its own); `values` come from the dataset, fixed when the run is
+ * prepared. A write that must change a different row in every call (each call
+ * completes another step) picks its row inside the statement, from a sequence
+ * the dataset created: `nextval('bench_<set>.<pool>')` numbers the calls across
+ * all connections, and the row's id is derived from that number (see
+ * bench/sets/pipelines.ts).
  */
 export interface Statement<D> {
   text: string;
@@ -155,6 +164,14 @@ export interface SqlScenario<D> extends ScenarioBase<D> {
   kind: "sql";
   /** An identity of the set (asUser/withTenant on an owner connection), or SUPERUSER. */
   as: string;
+  /**
+   * With an identity: its settings (asUser/withTenant, as always), then back to
+   * the connecting superuser (`set local role none`), so the functions read the
+   * tenant and the user (current_org_id(), current_user_id()) while RLS is
+   * bypassed: the baseline of a policy path whose SQL cannot be written out
+   * without the tenant. Runs on a superuser connection.
+   */
+  bypassRls?: boolean;
   /** One call: run in order in one transaction. */
   statements: Array<Statement<D>>;
   /**
@@ -167,7 +184,40 @@ export interface SqlScenario<D> extends ScenarioBase<D> {
   answer?: (results: Row[][]) => unknown;
 }
 
-export type Scenario<D> = ApiScenario<D> | RawScenario<D> | SqlScenario<D>;
+/**
+ * What drives a subscription scenario: one call is one transaction (as `as`,
+ * like a sql scenario's), committed, at `perSecond` calls a second. `topic`
+ * names what the call changed (e.g. the execution id its step belongs to): every
+ * subscriber of that topic must receive one event for it.
+ */
+export interface SubscriptionDriver<D> {
+  as: string;
+  statements: Array<Statement<D>>;
+  perSecond: number;
+  topic: (results: Row[][]) => string;
+}
+
+export interface SubscriptionScenario<D> extends ScenarioBase<D> {
+  kind: "subscription";
+  /** A user identity of the set: its token goes in graphql-ws `connectionParams`. */
+  identity: string;
+  /** Default API_SERVER. */
+  server?: ApiServerSpec;
+  /** Default /graphql (ws://). */
+  path?: string;
+  /** The subscription document (one operation). */
+  query: string;
+  /** Subscriber i's variables (i = 0 … N − 1; N is the run's connections). */
+  variables: (data: D, subscriber: number) => Record<string, unknown>;
+  /** What subscriber i listens to, named as the driver's `topic` names it. */
+  topic: (data: D, subscriber: number) => string;
+  driver: SubscriptionDriver<D>;
+  /** Checked: the first event (the state when the subscription starts) of subscriber 0. */
+  check?: (answer: unknown, data: D) => void;
+}
+
+export type Scenario<D> =
+  ApiScenario<D> | RawScenario<D> | SqlScenario<D> | SubscriptionScenario<D>;
 
 /**
  * What a target reads from a run: throughput (requests/s or calls/s), a latency
@@ -190,8 +240,19 @@ export interface DatasetContext {
   rootDbUrl: string;
   /** Owner URL of the same database. */
   ownerUrl: string;
+  /**
+   * The scratch database's roles: a set that gives its statements something of
+   * its own (a bench schema, sequences) grants the visitor what they read.
+   */
+  roles: { owner: string; authenticator: string; visitor: string };
   /** `--quick`: build a small dataset. */
   quick: boolean;
+  /**
+   * The run's seconds per measured run and per warm-up: a set whose calls
+   * consume rows (each commits a different step) sizes its pools with them.
+   */
+  durationSeconds: number;
+  warmupSeconds: number;
   log: (line: string) => void;
 }
 

@@ -15,16 +15,20 @@ export interface LatencySummary {
   max: number;
 }
 
-/** One load run (HTTP: bench/load.ts; SQL: bench/sql-load.ts). */
+/** One load run (HTTP: bench/load.ts; SQL: bench/sql-load.ts; WebSocket: bench/subscription-load.ts). */
 export interface LoadResult {
   connections: number;
   seconds: number;
-  /** Successful operations: 2xx responses (HTTP) or committed calls (SQL). */
+  /** Successful operations: 2xx responses (HTTP), committed calls (SQL) or events delivered (WebSocket). */
   operations: number;
   /** Successful operations per second (requests/s or calls/s). */
   perSecond: number;
   latencyMs: LatencySummary;
-  /** Failed operations: non-2xx, socket errors and timeouts (HTTP); calls that threw (SQL). */
+  /**
+   * Failed operations: non-2xx, socket errors and timeouts (HTTP); calls that
+   * threw (SQL); events missed, unexpected or with errors, and the driver's
+   * failed calls (WebSocket).
+   */
   errors: number;
   /** How operations ended: HTTP status codes, "socket error", "timeout"; SQLSTATEs of failures. */
   outcomes: Record<string, number>;
@@ -86,6 +90,17 @@ export function perSecond(operations: number, seconds: number): number {
 }
 
 /**
+ * The code of a parsed GraphQL answer's first error (`extensions.code`, else
+ * "error"), or null when it has no errors.
+ */
+export function graphqlErrorCode(answer: unknown): string | null {
+  const errors = (answer as { errors?: Array<{ extensions?: { code?: unknown } }> } | null)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return null;
+  const code = errors[0]?.extensions?.code;
+  return typeof code === "string" && code !== "" ? code : "error";
+}
+
+/**
  * The code of a GraphQL answer's first error (`extensions.code`, else
  * "error"), or null when the answer has no errors. Only bodies that mention
  * `"errors":` are parsed, so a load generator can call it on every answer.
@@ -93,10 +108,7 @@ export function perSecond(operations: number, seconds: number): number {
 export function graphqlErrorOf(body: string): string | null {
   if (!body.includes('"errors":')) return null;
   try {
-    const parsed = JSON.parse(body) as { errors?: Array<{ extensions?: { code?: unknown } }> };
-    if (!Array.isArray(parsed.errors) || parsed.errors.length === 0) return null;
-    const code = parsed.errors[0]?.extensions?.code;
-    return typeof code === "string" && code !== "" ? code : "error";
+    return graphqlErrorCode(JSON.parse(body));
   } catch {
     return null;
   }
@@ -161,7 +173,7 @@ export interface RunRecord {
   key: string;
   set: string;
   scenario: string;
-  kind: "api" | "raw" | "sql";
+  kind: "api" | "raw" | "sql" | "subscription";
   title: string;
   connections: number;
   load: LoadResult;
@@ -243,10 +255,15 @@ function metricOf(run: RunRecord, metric: Metric): number | undefined {
   }
 }
 
+/** What a run's throughput counts: requests (HTTP), calls (SQL) or events delivered (WebSocket). */
+export function throughputUnit(kind: RunRecord["kind"] | undefined): string {
+  return kind === "sql" ? "calls/s" : kind === "subscription" ? "events/s" : "req/s";
+}
+
 export function unitOf(metric: Metric, kind: RunRecord["kind"] | undefined): string {
   switch (metric) {
     case "throughput":
-      return kind === "sql" ? "calls/s" : "req/s";
+      return throughputUnit(kind);
     case "p50":
     case "p95":
     case "p99":

@@ -3,8 +3,9 @@
  * functions on a tenant of 100,000 tasks, measured
  *
  *   - in the database, as a member of the big organization (asUser: the claims
- *     as settings, then the visitor role under RLS), each against a raw-SQL
- *     baseline as the superuser (RLS bypassed): the 10-level subtree
+ *     as settings, then the visitor role under RLS), each against a baseline
+ *     with RLS bypassed (as the superuser: the SQL written out, or the same
+ *     function with the member's settings, `bypassRls`): the 10-level subtree
  *     (task_descendants), transitive blockers in a 500-task and in a dense
  *     5,000-task project (task_blockers), ready tasks (ready_tasks), critical
  *     paths (task_critical_path; the dense one only if one call, timed at build
@@ -612,12 +613,6 @@ export async function buildTasksDataset(
  * Statements
  * ------------------------------------------------------------------------- */
 
-/** The superuser's first statement: the tenant and user the functions read (RLS stays bypassed). */
-const AS_TENANT = {
-  text: "select set_config('jwt.claims.org_id', $1::text, true), set_config('jwt.claims.user_id', $2::text, true)",
-  values: (d: TasksData) => [d.orgId, d.memberId],
-};
-
 const DESCENDANTS = `select d.depth, (d.task).id, (d.task).number, (d.task).title, (d.task).status::text as status
   from app_public.task_descendants($1::uuid) d`;
 
@@ -647,7 +642,7 @@ const READY_RAW = `select t.id, t.number, t.priority
 const CRITICAL_PATH = `select c.position, c.effort, c.total_effort, (c.task).id, (c.task).number
   from app_public.task_critical_path($1::uuid) c`;
 
-/* The writes: organization_id defaults to current_org_id() (the claims, or the superuser's setting). */
+/* The writes: organization_id defaults to current_org_id() (the claims asUser sets, in the bypassRls baselines too). */
 const ADD_EDGE = `insert into app_public.task_dependencies (dependent_id, dependency_id, type)
   values ($1::uuid, $2::uuid, 'blocks')
   returning dependent_id, dependency_id`;
@@ -665,7 +660,7 @@ const INSERT_TASK = `insert into app_public.tasks
  * Answers and checks
  * ------------------------------------------------------------------------- */
 
-/** The rows of the last statement (a superuser's call starts with AS_TENANT). */
+/** The rows of the last statement. */
 const lastRows = (results: Row[][]) => results[results.length - 1] ?? [];
 
 interface DescendantNode {
@@ -987,9 +982,10 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "blockers-500-bypass",
       title: "blockers, 500: same function, RLS bypassed",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1, 10],
-      statements: [AS_TENANT, { text: BLOCKERS, values: (d) => [d.blockers500.taskId] }],
+      statements: [{ text: BLOCKERS, values: (d) => [d.blockers500.taskId] }],
       answer: blockersAnswer,
       check: checkBlockers((d) => d.blockers500),
       sameAnswerAs: "blockers-500",
@@ -1009,9 +1005,10 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "blockers-dense-bypass",
       title: "blockers, dense: same function, RLS bypassed",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1, 10],
-      statements: [AS_TENANT, { text: BLOCKERS, values: (d) => [d.blockersDense.taskId] }],
+      statements: [{ text: BLOCKERS, values: (d) => [d.blockersDense.taskId] }],
       answer: blockersAnswer,
       check: checkBlockers((d) => d.blockersDense),
       sameAnswerAs: "blockers-dense",
@@ -1053,9 +1050,10 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "critical-500-bypass",
       title: "critical path, 500: same function, RLS bypassed",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1],
-      statements: [AS_TENANT, { text: CRITICAL_PATH, values: (d) => [d.projects.p500] }],
+      statements: [{ text: CRITICAL_PATH, values: (d) => [d.projects.p500] }],
       answer: pathAnswer,
       check: checkPath,
       sameAnswerAs: "critical-500",
@@ -1076,9 +1074,10 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "critical-dense-bypass",
       title: "critical path, dense: same function, RLS bypassed",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1],
-      statements: [AS_TENANT, { text: CRITICAL_PATH, values: (d) => [d.projects.dense] }],
+      statements: [{ text: CRITICAL_PATH, values: (d) => [d.projects.dense] }],
       answer: pathAnswer,
       check: checkPath,
       sameAnswerAs: "critical-dense",
@@ -1100,13 +1099,11 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "edge-bypass",
       title: "add an edge: RLS bypassed (rolled back)",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1, 10],
       rollback: true,
-      statements: [
-        AS_TENANT,
-        { text: ADD_EDGE, values: (d) => [d.edge.dependentId, d.edge.dependencyId] },
-      ],
+      statements: [{ text: ADD_EDGE, values: (d) => [d.edge.dependentId, d.edge.dependencyId] }],
       answer: edgeAnswer,
       check: checkEdge,
       sameAnswerAs: "edge",
@@ -1138,11 +1135,11 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "move-bypass",
       title: "move the subtree: RLS bypassed (rolled back)",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1, 10],
       rollback: true,
       statements: [
-        AS_TENANT,
         { text: MOVE_RAW, values: (d) => [d.subtree.newParentId, d.subtree.rootId, d.orgId] },
       ],
       answer: moveAnswer,
@@ -1170,11 +1167,11 @@ export default defineSet<TasksData>({
       kind: "sql",
       id: "insert-bypass",
       title: "insert a subtask: RLS bypassed (rolled back)",
-      as: SUPERUSER,
+      as: "member",
+      bypassRls: true,
       connections: [1, 10],
       rollback: true,
       statements: [
-        AS_TENANT,
         { text: INSERT_TASK, values: (d) => [d.projects.tree, d.insertParentId, d.memberId] },
       ],
       answer: insertAnswer,

@@ -1,15 +1,32 @@
 /**
  * The bench harness's pure logic: percentiles, ratios and overheads, target
- * verdicts, set discovery and selection, the checks of a set's declarations,
- * and the grouping of scenarios by server. No load, no database.
+ * verdicts, set discovery and selection, the checks of a set's declarations
+ * (subscription scenarios included), the grouping of scenarios by server, the
+ * bookkeeping of subscription deliveries, and the pipelines set's pools. No
+ * load, no database.
  */
 import type pg from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { inBatches } from "../../bench/dataset-tools.ts";
 import { groupsOf } from "../../bench/measure.ts";
 import { concrete, sqlCall, statementName, type PreparedScenario } from "../../bench/prepare.ts";
 import { problemsOf, selectSets, setFileNames } from "../../bench/registry.ts";
 import { formatReport } from "../../bench/report.ts";
-import { API_SERVER, defineSet, SUPERUSER } from "../../bench/set.ts";
+import {
+  API_SERVER,
+  defineSet,
+  SUPERUSER,
+  type Scenario,
+  type SubscriptionScenario,
+} from "../../bench/set.ts";
+import pipelinesSet, {
+  POOLS,
+  entriesPerUnit,
+  poolCalls,
+  poolEntry,
+  unitsFor,
+} from "../../bench/sets/pipelines.ts";
+import { Deliveries, describe as describeFailure } from "../../bench/subscription-load.ts";
 import tasksSet, {
   depthOf,
   FULL_DATASET,
@@ -24,6 +41,7 @@ import {
   evaluateTargets,
   graphqlErrorOf,
   LatencyRecorder,
+  unitOf,
   outcomeOf,
   PartTally,
   percentile,
@@ -408,6 +426,296 @@ describe("the tasks set", () => {
     expect(FULL_DATASET.projects.slice(0, 2)).toEqual([
       { tasks: 500, window: 50 },
       { tasks: 5000, window: 200 },
+    ]);
+  });
+});
+
+describe("subscription scenarios", () => {
+  const watcher = () =>
+    ({ kind: "user", sub: "w", orgId: "o", userId: "u", role: "viewer" }) as const;
+  const live: SubscriptionScenario<null> = {
+    kind: "subscription",
+    id: "live",
+    title: "live",
+    identity: "watcher",
+    connections: [10, 100],
+    query: "subscription Live($id: UUID!) { updated(id: $id) { status } }",
+    variables: (_d, i) => ({ id: String(i % 2) }),
+    topic: (_d, i) => String(i % 2),
+    driver: { as: "watcher", statements: [{ text: "select 1" }], perSecond: 20, topic: () => "0" },
+  };
+  const setOf = (...scenarios: Array<Scenario<null>>) =>
+    defineSet<null>({
+      name: "s",
+      description: "",
+      dataset: () => Promise.resolve({ data: null, summary: {} }),
+      identities: { watcher },
+      scenarios,
+      targets: [],
+    });
+
+  it("are well formed with a user's token, a subscription and a driver (an identity or the superuser)", () => {
+    expect(problemsOf(setOf(live))).toEqual([]);
+    expect(problemsOf(setOf({ ...live, driver: { ...live.driver, as: SUPERUSER } }))).toEqual([]);
+  });
+
+  it("are refused without a subscription operation, a user, or a working driver", () => {
+    const driver = live.driver;
+    const problems = problemsOf(
+      setOf(
+        { ...live, id: "query", query: "query Q { x }" },
+        { ...live, id: "nobody", identity: "nobody" },
+        { ...live, id: "super", identity: SUPERUSER },
+        { ...live, id: "driver-who", driver: { ...driver, as: "nobody" } },
+        { ...live, id: "no-statements", driver: { ...driver, statements: [] } },
+        { ...live, id: "rate", driver: { ...driver, perSecond: 0 } },
+        { ...live, id: "no-topic", driver: { ...driver, topic: undefined as never } },
+        { ...live, id: "no-driver", driver: undefined as never },
+        { ...live, id: "zero", connections: [0] },
+      ),
+    ).join("\n");
+    expect(problems).toMatch(/"query": its query must be a subscription operation/);
+    expect(problems).toMatch(/"nobody" acts as "nobody", which is not an identity/);
+    expect(problems).toMatch(/"super": only sql scenarios can run as the superuser/);
+    expect(problems).toMatch(/"super": subscribers need a user identity/);
+    expect(problems).toMatch(/"driver-who": its driver acts as "nobody"/);
+    expect(problems).toMatch(/"no-statements": its driver has no statements/);
+    expect(problems).toMatch(/"rate": its driver's perSecond must be a number above 0/);
+    expect(problems).toMatch(/"no-topic": its driver needs a topic/);
+    expect(problems).toMatch(/"no-driver" has no driver/);
+    expect(problems).toMatch(/"zero": connections must be whole numbers ≥ 1/);
+  });
+
+  it("bypassRls needs an identity", () => {
+    const sql = { kind: "sql" as const, title: "", statements: [{ text: "select 1" }] };
+    const problems = problemsOf(
+      setOf(
+        { ...sql, id: "ok", as: "watcher", bypassRls: true },
+        { ...sql, id: "super", as: SUPERUSER, bypassRls: true },
+      ),
+    );
+    expect(problems).toEqual([
+      'scenario "super": bypassRls needs an identity (the superuser bypasses RLS anyway)',
+    ]);
+  });
+
+  it("join their server's group, and are reported in events/s", () => {
+    const ws = { key: "a/live", via: "ws", server: API_SERVER } as unknown as PreparedScenario;
+    const http = { key: "a/api", via: "http", server: API_SERVER } as unknown as PreparedScenario;
+    const sql = { key: "a/sql", via: "sql" } as unknown as PreparedScenario;
+    expect(groupsOf([sql, ws, http]).map((g) => [g.via, g.scenarios.map((s) => s.key)])).toEqual([
+      ["sql", ["a/sql"]],
+      ["http", ["a/live", "a/api"]],
+    ]);
+    expect(unitOf("throughput", "subscription")).toBe("events/s");
+    const fanOut = { ...run("live", 100, 200, 12), kind: "subscription" as const };
+    const lines = formatReport([{ set: "s", runs: [run("api", 10, 500, 4), fanOut] }], [], []);
+    const table = lines.split("\n");
+    const at = table.indexOf("s: subscriptions over WebSocket");
+    expect(at).toBeGreaterThan(0);
+    expect(table[at + 1]).toMatch(/^scenario +subscribers +events\/s +p50 ms/);
+    expect(table[at + 3]).toMatch(/^live +100 +200\.0 +12\.00/);
+    expect(lines).toMatch(/latency = an\nevent's arrival minus its write's commit/);
+  });
+
+  it("describe a failure: a close, GraphQL errors, an error", () => {
+    expect(describeFailure({ code: 4403, reason: "TOKEN_INVALID: bad" })).toBe(
+      "close 4403 TOKEN_INVALID: bad",
+    );
+    expect(describeFailure([{ message: "no", extensions: { code: "FL001" } }])).toBe(
+      "GraphQL FL001: no",
+    );
+    expect(describeFailure(new Error("reset"))).toBe("reset");
+    expect(describeFailure({ type: "error" })).toBe("error event");
+  });
+});
+
+describe("subscription deliveries", () => {
+  const ok = { data: { updated: { status: "IN_PROGRESS" } } };
+
+  it("match each subscriber's events, in order, with the writes of its topic", () => {
+    const d = new Deliveries(["a", "b", "a"]);
+    for (let i = 0; i < 3; i++) d.event(i, ok, 0); // the first events: the state, not deliveries
+    expect(d.firstEvent(1)).toBe(ok);
+    d.count();
+    d.expect("a", 100);
+    d.expect("b", 110);
+    d.expect("a", 120);
+    expect(d.owed()).toBe(5);
+    d.event(0, ok, 105);
+    d.event(2, ok, 108);
+    d.event(1, ok, 130);
+    d.event(0, ok, 150);
+    expect(d.owed()).toBe(1); // subscriber 2's second
+    d.event(2, { errors: [{ message: "gone", extensions: { code: "FL003" } }] }, 160);
+    d.event(1, ok, 170); // owed nothing
+    d.expect("a", 200);
+    expect(d.settle()).toEqual({ missed: 2 });
+    expect(d.outcomes).toEqual({ delivered: 4, "GraphQL FL003": 1, unexpected: 1, missed: 2 });
+    expect(d.errors).toBe(4);
+    expect(d.latencies.count).toBe(4);
+    expect(d.latencies.summary()).toMatchObject({ p50: 8, max: 30 }); // 5, 8, 20, 30
+  });
+
+  it("count nothing before the driver starts, and forget a write that did not commit", () => {
+    const d = new Deliveries(["a"]);
+    d.event(0, ok, 0);
+    d.expect("a", 10); // not counting yet
+    d.event(0, ok, 20);
+    expect(d.owed()).toBe(0);
+    d.count();
+    d.expect("a", 30);
+    d.expect("a", 40);
+    d.retract("a", 40);
+    d.event(0, ok, 35);
+    expect(d.settle()).toEqual({ missed: 0 });
+    expect(d.outcomes).toEqual({ delivered: 1 });
+  });
+
+  it("count a subscription that ends as an error, and what it was owed as missed", async () => {
+    const d = new Deliveries(["a", "a"]);
+    d.event(0, ok, 0);
+    d.event(1, ok, 0);
+    await d.started();
+    d.count();
+    d.expect("a", 10);
+    d.end(1, "subscription error: close 1006");
+    d.event(0, ok, 12);
+    expect(d.owed()).toBe(0);
+    d.settle();
+    expect(d.outcomes).toEqual({
+      delivered: 1,
+      "ended: subscription error: close 1006": 1,
+      missed: 1,
+    });
+    expect(d.errors).toBe(2);
+  });
+
+  it("wait for every first event, and fail when a subscription ends before its first", async () => {
+    const d = new Deliveries(["a", "b"]);
+    const started = d.started(5_000);
+    d.event(1, ok, 0);
+    d.event(0, ok, 0);
+    await started;
+    const broken = new Deliveries(["a"]);
+    const failed = broken.started(5_000);
+    broken.end(0, "subscription error: close 4403 TOKEN_INVALID");
+    await expect(failed).rejects.toThrow(/could not start: .*4403/);
+    await expect(new Deliveries(["a"]).started(10)).rejects.toThrow(
+      /1 of 1 subscriptions sent no first event/,
+    );
+  });
+});
+
+describe("SQL calls with a tenant's settings but RLS bypassed", () => {
+  it("make the settings, return to the session's role, then run, and say so before the commit", async () => {
+    const sent: string[] = [];
+    let sentBeforeCommit: string[] | undefined;
+    const client = {
+      query: (q: string | { text: string }) => {
+        sent.push(typeof q === "string" ? q : q.text);
+        return Promise.resolve({ rows: [{ ok: 1 }] });
+      },
+    } as unknown as pg.Client;
+    const user = { kind: "user", sub: "s", orgId: "o", userId: "u", role: "member" } as const;
+    const results = await sqlCall(user, concrete([{ text: "select 1" }], null), {
+      bypassRls: true,
+      beforeCommit: () => (sentBeforeCommit = [...sent]),
+    })(client);
+    expect(sent[1]).toMatch(/act_as_user/);
+    expect(sent.slice(2)).toEqual(["set local role none", "select 1", "commit"]);
+    expect(sentBeforeCommit).toEqual(sent.slice(0, 4));
+    expect(results).toEqual([[{ ok: 1 }]]);
+  });
+});
+
+describe("the pipelines set", () => {
+  it("is well formed, with subscriptions and committed writes on pools", () => {
+    expect(problemsOf(pipelinesSet, "pipelines")).toEqual([]);
+    const kinds = new Set(pipelinesSet.scenarios.map((s) => s.kind));
+    expect([...kinds].sort()).toEqual(["api", "raw", "sql", "subscription"]);
+    const writes = pipelinesSet.scenarios.filter((s) => s.kind === "sql" && !s.rollback);
+    expect(writes.length).toBeGreaterThan(0);
+    for (const s of pipelinesSet.scenarios) {
+      const statements =
+        s.kind === "sql" ? s.statements : s.kind === "subscription" ? s.driver.statements : [];
+      // A committed write takes its row with nextval: it never repeats one.
+      if (statements.some((st) => /\b(start|complete)_step\b|start_execution/.test(st.text))) {
+        expect(statements.every((st) => st.text.includes("nextval("))).toBe(true);
+      }
+    }
+  });
+
+  it("sends consecutive calls to different repositories, a unit's steps in turn", () => {
+    const pool = POOLS.complete;
+    expect(entriesPerUnit(pool)).toBe(7);
+    const first = Array.from({ length: 200 }, (_, i) => poolEntry(pool, 200, i + 1));
+    expect(new Set(first.map((e) => e.repository)).size).toBe(200);
+    expect(first[0]).toEqual({ repository: 0, unit: 0, execution: 0, position: 2 });
+    // Repository 0's entries: two executions' three test steps, then the last step of a third.
+    const repository0 = Array.from({ length: 8 }, (_, j) => poolEntry(pool, 200, j * 200 + 1));
+    expect(repository0.map((e) => [e.unit, e.execution, e.position])).toEqual([
+      [0, 0, 2],
+      [0, 0, 3],
+      [0, 0, 4],
+      [0, 1, 2],
+      [0, 1, 3],
+      [0, 1, 4],
+      [0, 2, 7],
+      [1, 0, 2],
+    ]);
+  });
+
+  it("sizes each pool for the warm-up and the runs at the rate it is built for", () => {
+    const calls = poolCalls({ durationSeconds: 10, warmupSeconds: 3 }, 2, 4_000);
+    expect(calls).toBe(4_000 * 23 + 2);
+    const units = unitsFor(POOLS.complete, 200, calls);
+    expect(units * entriesPerUnit(POOLS.complete) * 200).toBeGreaterThanOrEqual(calls);
+    expect((units - 1) * entriesPerUnit(POOLS.complete) * 200).toBeLessThan(calls);
+  });
+});
+
+describe("dataset batches", () => {
+  /** A client that records the first value of each batch's statement. */
+  function laneClient(lane: string, log: string[]) {
+    return {
+      query: (text: string, values?: unknown[]) => {
+        if (values) log.push(`${lane}:${String(values[0])}-${String(values[1])}`);
+        else if (text !== "begin" && text !== "commit") log.push(`${lane}:${text}`);
+        return Promise.resolve({ rows: [] });
+      },
+    } as unknown as pg.Client;
+  }
+
+  it("split into one contiguous run per client, each batch its own transaction", async () => {
+    const log: string[] = [];
+    const quiet = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // the progress bar
+    try {
+      await inBatches([laneClient("a", log), laneClient("b", log)], {
+        label: "rows",
+        count: 10,
+        batch: 2,
+        rowsIn: (from, to) => to - from + 1,
+        sql: "insert …",
+        skipTriggers: false,
+      });
+      await inBatches(laneClient("c", log), {
+        label: "rows",
+        count: 3,
+        batch: 2,
+        rowsIn: (from, to) => to - from + 1,
+        sql: "insert …",
+      });
+    } finally {
+      quiet.mockRestore();
+    }
+    expect(log.filter((l) => l.startsWith("a:"))).toEqual(["a:1-2", "a:3-4"]);
+    expect(log.filter((l) => l.startsWith("b:"))).toEqual(["b:5-6", "b:7-8", "b:9-10"]);
+    expect(log.filter((l) => l.startsWith("c:"))).toEqual([
+      "c:set local session_replication_role = replica",
+      "c:1-2",
+      "c:set local session_replication_role = replica",
+      "c:3-3",
     ]);
   });
 });
