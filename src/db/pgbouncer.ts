@@ -87,14 +87,16 @@ export interface PoolerAddress {
 }
 
 /**
- * Closes PgBouncer's connections to `database` at once (KILL), so that it can be
+ * Closes PgBouncer's server connections to `database` (PAUSE: once no
+ * transaction runs, PgBouncer disconnects from the server), so that it can be
  * dropped without waiting for PgBouncer's idle server connections to time out.
+ * Clients still connected stay connected; their next query would wait.
  */
 export async function closePooledConnections(at: PoolerAddress, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: at.adminUrl });
   await client.connect();
   try {
-    await client.query(`kill ${pg.escapeIdentifier(database)}`);
+    await client.query(`pause ${pg.escapeIdentifier(database)}`);
   } catch {
     // PgBouncer has no pool for it: nothing to close.
   } finally {

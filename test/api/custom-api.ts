@@ -19,7 +19,6 @@ import {
   AUDIENCE,
   ISSUER,
   listenPoolFor,
-  releasePooledDatabase,
   TEST_SECRET,
   type TestApi,
 } from "../support/api.ts";
@@ -76,7 +75,6 @@ export function useCustomApi(t: TestDb, options: CustomApiOptions = {}): TestApi
     await ctx.api?.close();
     await pool?.end();
     await listenPool?.end();
-    await releasePooledDatabase(t);
   });
   return ctx;
 }

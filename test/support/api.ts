@@ -20,7 +20,7 @@ import {
   type RateLimitOptions,
 } from "../../src/server/rate-limit.ts";
 import { latestCommittedHash } from "../../src/db/migrate.ts";
-import { closePooledConnections, pooledUrl } from "../../src/db/pgbouncer.ts";
+import { pooledUrl } from "../../src/db/pgbouncer.ts";
 import type { TestDb } from "./db.ts";
 
 /** The run's PgBouncer, in the project that runs the API behind it (else null). */
@@ -29,14 +29,6 @@ export const pgbouncer = inject("pgbouncer");
 /** The URL the API's pool connects with: through PgBouncer in that project, else direct. */
 export function apiPoolUrl(t: TestDb): string {
   return pgbouncer ? pooledUrl(t.db.authUrl, pgbouncer) : t.db.authUrl;
-}
-
-/**
- * Behind PgBouncer: closes its server connections to this file's database, so
- * the database is dropped at once (PgBouncer keeps idle ones for minutes).
- */
-export async function releasePooledDatabase(t: TestDb): Promise<void> {
-  if (pgbouncer) await closePooledConnections(pgbouncer, t.db.name);
 }
 
 /** Behind PgBouncer, a direct pool for subscriptions' LISTEN (it needs a session). */
@@ -101,7 +93,6 @@ export function useApi(t: TestDb, options: TestApiOptions = {}): TestApi {
     await ctx.api?.close();
     await ctx.pool?.end();
     await listenPool?.end();
-    await releasePooledDatabase(t);
   });
   return ctx;
 }

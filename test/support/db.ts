@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { asUser, withTenant } from "../../src/db/session.ts";
+import { closePooledConnections } from "../../src/db/pgbouncer.ts";
 import {
   cloneDatabase,
   dropDatabase,
@@ -79,6 +80,11 @@ export function useTestDatabase(): TestDb {
       await connection.end().catch(() => undefined);
     }
     if (ctx.db) {
+      // Behind the run's PgBouncer (project api-via-pgbouncer): it keeps idle server
+      // connections to this database for minutes; let it go of them first. Only here,
+      // once the file's servers are all closed: a paused database takes no new clients.
+      const pgbouncer = inject("pgbouncer");
+      if (pgbouncer) await closePooledConnections(pgbouncer, ctx.db.name);
       await waitForIdle(ctx.db.rootUrl, ctx.db.name);
       await dropDatabase(ctx.db.rootUrl, ctx.db.name);
     }
