@@ -35,6 +35,9 @@ import type { ApiServerSpec, Row } from "./set.ts";
 import { runSqlLoad } from "./sql-load.ts";
 import { cpuMsPer, throughputUnit, type RunRecord } from "./stats.ts";
 import { runSubscriptionLoad, Subscribers } from "./subscription-load.ts";
+import { runFleet } from "./fleet.ts";
+import { sampleResources, type Sampling } from "./resources.ts";
+import { startPgBouncer, type PgBouncer } from "../src/db/pgbouncer.ts";
 
 export interface MeasureOptions {
   durationSeconds: number;
@@ -232,17 +235,23 @@ interface Run {
   servers: Measurement["servers"];
 }
 
-/** Runs one load between two CPU snapshots and records it (nothing when interrupted). */
+/**
+ * Runs one load between two CPU snapshots and records it (nothing when
+ * interrupted). A fleet run also samples what it costs the machine while it runs.
+ */
 async function measureOnce(
   run: Run,
   scenario: PreparedScenario,
   serverPid: number | null,
   start: () => RunningLoad,
+  fleet?: { intervalMs: number; sample: () => Sampling },
 ): Promise<void> {
   const { prepared, control } = run;
   const before = cpuSnapshot(serverPid, await backendPids(prepared));
+  const sampling = fleet?.sample();
   control.current = start();
   const load = await control.current.result;
+  const resources = await sampling?.stop();
   if (control.interrupted) return;
   const cpu = cpuBetween(before, cpuSnapshot(serverPid, await backendPids(prepared)));
   run.runs.push({
@@ -259,6 +268,7 @@ async function measureOnce(
       postgres: cpuMsPer(cpu.postgres, load.perSecond),
       loadGenerator: cpuMsPer(cpu.loadGenerator, load.perSecond) ?? 0,
     },
+    ...(fleet && resources && { fleet: { intervalMs: fleet.intervalMs, resources } }),
   });
   const unit = throughputUnit(scenario.kind);
   const parts = (load.parts ?? []).map(
@@ -268,11 +278,18 @@ async function measureOnce(
   );
   // A subscription's outcomes say what its errors were (missed, unexpected, …) and how many commits.
   const outcomes = scenario.via === "ws" ? `; ${JSON.stringify(load.outcomes)}` : "";
+  const cost = resources
+    ? `; cpu api ${resources.cpu.api} pg ${resources.cpu.postgres} pgbouncer ` +
+      `${resources.cpu.pgbouncer} load ${resources.cpu.loadGenerator}, api rss ` +
+      `${resources.apiRssMb?.peak} MiB, pooler waiting max ${resources.pooler?.waitingMax}; ` +
+      JSON.stringify(load.outcomes)
+    : "";
   run.options.log(
     `${scenario.title}, ${load.connections} conn: ${load.perSecond} ${unit}, ` +
       `p50 ${load.latencyMs.p50} ms, p95 ${load.latencyMs.p95} ms, ${load.errors} errors` +
       parts.join("") +
-      outcomes,
+      outcomes +
+      cost,
   );
 }
 
@@ -368,18 +385,54 @@ async function measureServer(
         `${spec.name} would refuse it (/readyz); run the benchmark again`,
     );
   }
+  let pgbouncer: PgBouncer | undefined;
+  if (spec.pgbouncer) {
+    const { db } = prepared;
+    pgbouncer = await startPgBouncer({
+      serverUrl: prepared.server.rootUrl,
+      users: [{ name: db.roles.authenticator, password: db.passwords.authenticator }],
+      poolSize: spec.pgbouncer.poolSize,
+      maxClientConnections: 10_000,
+      log: options.log,
+    });
+    const bouncer = pgbouncer;
+    cleanup.add(`stop ${spec.name}'s PgBouncer`, () => bouncer.stop());
+    // As docker-compose.yml runs it: the API's pool through PgBouncer (no named
+    // prepared statements in transaction mode), subscriptions' LISTEN directly.
+    env.AUTH_DATABASE_URL = pgbouncer.urlFor(db.authUrl);
+    env.AUTH_LISTEN_DATABASE_URL = db.authUrl;
+    env.DATAPLAN_PG_PREPARED_STATEMENT_CACHE_SIZE = "0";
+  }
   options.log(`starting ${spec.name}: ${spec.description}`);
   const child: ChildServer = await startChildServer({
     name: spec.name,
     args:
       spec.name === BASELINE_SERVER.name
         ? [path.join(projectRoot, "bench", "baseline-server.ts")]
-        : [path.join(projectRoot, "src", "cli", "index.ts"), "serve"],
+        : [
+            path.join(projectRoot, "src", "cli", "index.ts"),
+            "serve",
+            ...(spec.processes ? ["--processes", String(spec.processes)] : []),
+          ],
     env: serverEnv(prepared, env),
     logDir: path.join(benchDataDir, "logs"),
     cwd: projectRoot,
   });
-  const stopChild = cleanup.add(`stop ${spec.name}`, () => child.stop());
+  const stopChild = cleanup.add(`stop ${spec.name}`, async () => {
+    await child.stop();
+    await pgbouncer?.stop();
+  });
+  /** A fleet scenario's load: its clients, each with its token and requests. */
+  const fleetLoad = (s: PreparedHttp, clients: number, seconds: number, intervalMs: number) =>
+    runFleet({
+      url: `${child.url}${s.path}`,
+      clients,
+      token: (i) => s.fleet!.tokens[i % s.fleet!.tokens.length]!,
+      sequence: (i) => s.fleet!.requests[i % s.fleet!.requests.length]!,
+      durationSeconds: seconds,
+      intervalMs,
+      timeoutMs: 30_000,
+    });
   const requestOf = (s: PreparedHttp): LoadRequest => ({
     url: `${child.url}${s.path}`,
     headers: s.headers,
@@ -427,7 +480,9 @@ async function measureServer(
       });
     }
     // Warm up (JIT, prepared statements, a full pool) at the highest concurrency.
-    control.current = runLoad(requestOf(s), Math.max(...s.connections), options.warmupSeconds);
+    control.current = s.fleet
+      ? fleetLoad(s, Math.max(...s.connections), options.warmupSeconds, s.fleet.intervalMs)
+      : runLoad(requestOf(s), Math.max(...s.connections), options.warmupSeconds);
     await control.current.result;
   }
   run.servers[spec.name] = {
@@ -445,6 +500,20 @@ async function measureServer(
   for (const s of scenarios) {
     for (const connections of s.connections) {
       if (control.interrupted) return;
+      const fleet = s.fleet;
+      if (fleet) {
+        await measureOnce(
+          run,
+          s,
+          child.pid,
+          () => fleetLoad(s, connections, options.durationSeconds, fleet.intervalMs),
+          {
+            intervalMs: fleet.intervalMs,
+            sample: () => sampleResources({ apiPid: child.pid, pgbouncer }),
+          },
+        );
+        continue;
+      }
       await measureOnce(run, s, child.pid, () =>
         runLoad(requestOf(s), connections, options.durationSeconds),
       );

@@ -26,6 +26,7 @@ import {
   SUPERUSER,
   type AnySet,
   type ApiServerSpec,
+  type Fleet,
   type Identity,
   type Row,
   type Scenario,
@@ -83,6 +84,16 @@ export interface PreparedHttp extends PreparedBase {
   answerOf(body: unknown): unknown;
   /** A raw scenario's statements, which the baseline server runs for it. */
   statements?: ConcreteStatement[];
+  /**
+   * A fleet (ApiScenario.fleet): client i's token and requests, for as many
+   * clients as the scenario's most connections; `body`, `requests` and
+   * `headers` above are client 0's.
+   */
+  fleet?: {
+    tokens: string[];
+    requests: Array<Array<{ kind: string; body: string }>>;
+    intervalMs: number;
+  };
 }
 
 export interface PreparedSql extends PreparedBase {
@@ -318,6 +329,46 @@ async function prepareScenarios(
     if (name === null) return headers;
     return { ...headers, authorization: `Bearer ${await tokenOf(name)}` };
   };
+  /** A fleet's clients: a token each (minted once per distinct identity), their requests. */
+  const prepareFleet = async (
+    fleet: Fleet<unknown>,
+    base: PreparedBase,
+    server: ApiServerSpec,
+    path: string | undefined,
+  ): Promise<PreparedHttp> => {
+    const clients = Math.max(...base.connections);
+    const minted = new Map<string, string>();
+    const tokens: string[] = [];
+    const requests: Array<Array<{ kind: string; body: string }>> = [];
+    for (let i = 0; i < clients; i++) {
+      const who = fleet.identity(data, i);
+      const key = JSON.stringify([who.sub, who.orgId, who.userId, who.role]);
+      let token = minted.get(key);
+      if (!token) {
+        token = await tokenFor(who, jwtSecret);
+        minted.set(key, token);
+      }
+      tokens.push(token);
+      requests.push(fleet.requests(data, i));
+    }
+    const first = requests[0] ?? [];
+    const check = bindCheck(fleet.check, data);
+    return {
+      ...base,
+      via: "http",
+      server,
+      path: path ?? "/graphql",
+      body: first[0]?.body ?? "{}",
+      requests: first.map((r) => ({ kind: r.kind, body: r.body, check })),
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        authorization: `Bearer ${tokens[0]}`,
+      },
+      answerOf: (body) => body,
+      fleet: { tokens, requests, intervalMs: fleet.intervalMs ?? 0 },
+    };
+  };
   const keyOf = (id: string | undefined) => (id === undefined ? undefined : `${set.name}/${id}`);
   const bodyOf = (body: string | ((d: unknown) => string) | undefined, fallback: string) =>
     body === undefined ? fallback : typeof body === "string" ? body : body(data);
@@ -339,6 +390,10 @@ async function prepareScenarios(
     };
     switch (s.kind) {
       case "api":
+        if (s.fleet) {
+          prepared.push(await prepareFleet(s.fleet, base, s.server ?? API_SERVER, s.path));
+          break;
+        }
         prepared.push({
           ...base,
           via: "http",

@@ -126,6 +126,19 @@ export function problemsOf(set: AnySet, fileName?: string): string[] {
         problems.push(`scenario "${s.id}" is a sequence: it has no single answer to compare`);
       }
     }
+    if (s.kind === "api" && s.fleet !== undefined) {
+      if (s.body !== undefined || s.requests !== undefined) {
+        problems.push(
+          `scenario "${s.id}" has a fleet: its clients' requests replace body and requests`,
+        );
+      }
+      if (s.sameAnswerAs !== undefined) {
+        problems.push(`scenario "${s.id}" is a fleet: it has no single answer to compare`);
+      }
+      if (s.fleet.intervalMs !== undefined && !(s.fleet.intervalMs >= 0)) {
+        problems.push(`scenario "${s.id}": the fleet's intervalMs must be ≥ 0`);
+      }
+    }
     if (s.connections?.some((c) => !Number.isInteger(c) || c < 1)) {
       problems.push(`scenario "${s.id}": connections must be whole numbers ≥ 1`);
     }
@@ -141,6 +154,9 @@ export function problemsOf(set: AnySet, fileName?: string): string[] {
   for (const t of set.targets) {
     if (!seen.has(t.scenario)) {
       problems.push(`target "${t.description}" names no scenario of the set ("${t.scenario}")`);
+    }
+    if ((t.metric === "throughputVs") !== (t.relativeTo !== undefined)) {
+      problems.push(`target "${t.description}": throughputVs and relativeTo go together`);
     }
     if (t.atLeast === undefined && t.atMost === undefined) {
       problems.push(`target "${t.description}" has neither atLeast nor atMost`);

@@ -71,6 +71,67 @@ function table(runs: RunRecord[], throughput: string, connections = "conn"): str
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
 }
 
+/** Fleet runs (bench/fleet.ts): users, pacing, and what each run cost the machine. */
+function fleetTable(runs: RunRecord[]): string[] {
+  const header = [
+    "scenario",
+    "users",
+    "pace",
+    "req/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "errors",
+    "pooler waiting",
+    "api rss MiB",
+    "cpu api",
+    "cpu pg",
+    "cpu pgbouncer",
+    "cpu load",
+  ];
+  const failures = (r: RunRecord) =>
+    Object.entries(r.load.outcomes)
+      .filter(([outcome]) => !/^2\d\d$/.test(outcome))
+      .map(([outcome, n]) => `${outcome}×${n}`)
+      .join(" ");
+  const rows = runs.flatMap((r) => {
+    const res = r.fleet!.resources;
+    return [
+      [
+        r.title,
+        String(r.connections),
+        r.fleet!.intervalMs > 0 ? `every ${r.fleet!.intervalMs / 1000} s` : "closed",
+        fixed(r.load.perSecond, 1),
+        fixed(r.load.latencyMs.p50, 1),
+        fixed(r.load.latencyMs.p95, 1),
+        fixed(r.load.latencyMs.p99, 1),
+        r.load.errors === 0 ? "0" : `${r.load.errors} (${failures(r)})`,
+        res.pooler ? `${res.pooler.waitingMax} max, ${res.pooler.maxWaitMs} ms` : "-",
+        res.apiRssMb ? `${res.apiRssMb.peak} (${res.apiProcesses} proc)` : "-",
+        fixed(res.cpu.api, 2),
+        fixed(res.cpu.postgres, 2),
+        fixed(res.cpu.pgbouncer, 2),
+        fixed(res.cpu.loadGenerator, 2),
+      ],
+      ...(r.load.parts ?? []).map((p) => [
+        `  ↳ ${p.kind}`,
+        "",
+        "",
+        fixed(p.perSecond, 1),
+        fixed(p.latencyMs.p50, 1),
+        fixed(p.latencyMs.p95, 1),
+        fixed(p.latencyMs.p99, 1),
+        String(p.errors),
+        ...Array<string>(6).fill(""),
+      ]),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+}
+
 export function formatReport(
   runsBySet: Array<{ set: string; runs: RunRecord[] }>,
   goals: Target[],
@@ -78,10 +139,14 @@ export function formatReport(
 ): string {
   const out: string[] = [];
   for (const { set, runs } of runsBySet) {
-    const http = runs.filter((r) => r.kind === "api" || r.kind === "raw");
+    const http = runs.filter((r) => (r.kind === "api" || r.kind === "raw") && !r.fleet);
+    const fleets = runs.filter((r) => r.fleet);
     const ws = runs.filter((r) => r.kind === "subscription");
     const sql = runs.filter((r) => r.kind === "sql");
     if (http.length > 0) out.push(`${set}: over HTTP`, ...table(http, "req/s"), "");
+    if (fleets.length > 0) {
+      out.push(`${set}: simultaneous users, each with its own token`, ...fleetTable(fleets), "");
+    }
     if (ws.length > 0) {
       out.push(`${set}: subscriptions over WebSocket`, ...table(ws, "events/s", "subscribers"), "");
     }
@@ -95,6 +160,15 @@ export function formatReport(
       ? [
           "subscriptions: events/s = events delivered per second to all subscribers; latency = an",
           "event's arrival minus its write's commit; errors = events missed, unexpected or failed.",
+        ]
+      : []),
+    ...(runsBySet.some(({ runs }) => runs.some((r) => r.fleet))
+      ? [
+          "simultaneous users: closed = each user sends its next request when it has the answer;",
+          "every N s = each user sends one request every N s. pooler waiting = PgBouncer's clients",
+          "waiting for a server connection (most at once, longest wait); api rss = the API",
+          "processes' resident memory summed (peak); cpu = cores busy: the API processes, every",
+          "PostgreSQL process, PgBouncer, and this process (the load generator).",
         ]
       : []),
     "cpu columns: cores busy during the run: server = the server under test (none in the",

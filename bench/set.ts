@@ -105,6 +105,14 @@ export interface ApiServerSpec {
    * the report says so when the answers before the load carried none.
    */
   evidenceHeader?: RegExp;
+  /** `forgeline serve --processes N` (one primary, N API processes on one port). */
+  processes?: number;
+  /**
+   * Behind a PgBouncer of the run's own (transaction pooling, `poolSize` server
+   * connections): the API's pool goes through it, subscriptions listen directly,
+   * prepared statements off, as docker-compose.yml runs it.
+   */
+  pgbouncer?: { poolSize: number };
 }
 
 /** The API as `forgeline serve` runs in production (rate limiting off). */
@@ -146,6 +154,28 @@ export interface ApiScenario<D> extends ScenarioBase<D> {
    * `sameAnswerAs`.
    */
   requests?: Array<RequestStep<D>>;
+  /**
+   * Many simulated users instead of one identity's connections (bench/fleet.ts):
+   * client i has its own token and its own requests. The run's connection count
+   * is the number of clients. The scenario's `identity`, `body` and `requests`
+   * are ignored: client 0's are checked before and after the load.
+   */
+  fleet?: Fleet<D>;
+}
+
+/** A fleet of users (ApiScenario.fleet). */
+export interface Fleet<D> {
+  /** Client i's identity: its token is minted for it (equal identities share one). */
+  identity: (data: D, client: number) => UserIdentity;
+  /** Client i's requests, sent in turn, round and round (each kind reported apart). */
+  requests: (data: D, client: number) => Array<{ kind: string; body: string }>;
+  /** Checks an answer of client 0's requests (before and after the load). */
+  check?: (answer: unknown, data: D) => void;
+  /**
+   * Absent or 0: a closed loop (each client's next request as soon as it has the
+   * answer); else each client starts one request every `intervalMs`.
+   */
+  intervalMs?: number;
 }
 
 export interface RawScenario<D> extends ScenarioBase<D> {
@@ -224,13 +254,19 @@ export type Scenario<D> =
  * percentile (ms), the ratio to `ratioTo` (×), the p50 overhead over
  * `overheadOver` (%), or the error count.
  */
-export type Metric = "throughput" | "p50" | "p95" | "p99" | "ratio" | "p50Overhead" | "errors";
+export type Metric =
+  "throughput" | "p50" | "p95" | "p99" | "ratio" | "p50Overhead" | "errors" | "throughputVs";
 
 export interface TargetSpec {
   description: string;
   scenario: string;
   connections: number;
+  /**
+   * `throughputVs`: the throughput at `connections` ÷ the same scenario's at
+   * `relativeTo` connections (e.g. 1,000 users against 50: does it hold up?).
+   */
   metric: Metric;
+  relativeTo?: number;
   atLeast?: number;
   atMost?: number;
 }

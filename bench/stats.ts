@@ -5,6 +5,7 @@
  * targets' verdicts.
  */
 import type { CpuUse } from "./cpu.ts";
+import type { ResourceUse } from "./resources.ts";
 import type { Metric, TargetSpec } from "./set.ts";
 
 export interface LatencySummary {
@@ -184,6 +185,8 @@ export interface RunRecord {
   ratio?: { to: string; value: number };
   /** p50 ÷ the `overheadOver` scenario's p50 at the same concurrency, − 1, in %. */
   p50Overhead?: { over: string; percent: number };
+  /** A fleet run (bench/fleet.ts): how it was paced, and what it cost the machine (bench/resources.ts). */
+  fleet?: { intervalMs: number; resources: ResourceUse };
 }
 
 /** CPU ms per operation from cores busy and operations/s; null when unknown. */
@@ -252,6 +255,8 @@ function metricOf(run: RunRecord, metric: Metric): number | undefined {
       return run.p50Overhead?.percent;
     case "errors":
       return run.load.errors;
+    case "throughputVs":
+      return undefined; // needs another run: evaluateTargets
   }
 }
 
@@ -274,6 +279,8 @@ export function unitOf(metric: Metric, kind: RunRecord["kind"] | undefined): str
       return "%";
     case "errors":
       return "errors";
+    case "throughputVs":
+      return "×";
   }
 }
 
@@ -283,7 +290,21 @@ export function evaluateTargets(set: string, specs: TargetSpec[], runs: RunRecor
     const run = runs.find(
       (r) => r.set === set && r.scenario === spec.scenario && r.connections === spec.connections,
     );
-    const raw = run ? metricOf(run, spec.metric) : undefined;
+    const other =
+      spec.relativeTo === undefined
+        ? undefined
+        : runs.find(
+            (r) =>
+              r.set === set && r.scenario === spec.scenario && r.connections === spec.relativeTo,
+          );
+    const raw =
+      spec.metric === "throughputVs"
+        ? run && other && other.load.perSecond > 0
+          ? Math.round((run.load.perSecond / other.load.perSecond) * 100) / 100
+          : undefined
+        : run
+          ? metricOf(run, spec.metric)
+          : undefined;
     const value = raw === undefined || Number.isNaN(raw) ? null : raw;
     const met =
       value === null

@@ -5,6 +5,7 @@
  * bookkeeping of subscription deliveries, and the pipelines set's pools. No
  * load, no database.
  */
+import http from "node:http";
 import type pg from "pg";
 import { describe, expect, it, vi } from "vitest";
 import { inBatches } from "../../bench/dataset-tools.ts";
@@ -36,6 +37,8 @@ import tasksSet, {
   TREE_SIZE,
 } from "../../bench/sets/tasks.ts";
 import usersSet from "../../bench/sets/users.ts";
+import scaleSet, { QUICK_SIZE as SCALE_QUICK } from "../../bench/sets/scale.ts";
+import { runFleet } from "../../bench/fleet.ts";
 import {
   compareRuns,
   evaluateTargets,
@@ -717,5 +720,142 @@ describe("dataset batches", () => {
       "c:set local session_replication_role = replica",
       "c:3-3",
     ]);
+  });
+});
+
+describe("the scale set and fleets", () => {
+  it("is well formed: fleets of users on two API processes behind PgBouncer", () => {
+    expect(problemsOf(scaleSet, "scale")).toEqual([]);
+    const data = {
+      size: SCALE_QUICK,
+      tenants: [
+        { orgId: "o1", memberId: "m1", projectId: "p1" },
+        { orgId: "o2", memberId: "m2", projectId: "p2" },
+      ],
+      counts: {},
+      seconds: 0,
+    };
+    for (const s of scaleSet.scenarios) {
+      expect(s.kind === "api" && s.server).toMatchObject({ processes: 2, pgbouncer: {} });
+      const fleet = s.kind === "api" ? s.fleet! : undefined;
+      // User i acts in tenant i mod the tenants, as its first member, with requests of its own.
+      expect(fleet!.identity(data, 3)).toMatchObject({ orgId: "o2", userId: "m2", role: "member" });
+      expect(fleet!.identity(data, 2).sub).not.toBe(fleet!.identity(data, 0).sub);
+      const bodies = fleet!.requests(data, 1).map((r) => r.body);
+      expect(bodies.length).toBeGreaterThan(0);
+      if (s.id.startsWith("mix")) {
+        expect(fleet!.requests(data, 1).map((r) => r.kind)).toEqual([
+          "read",
+          "read",
+          "read",
+          "create",
+        ]);
+        expect(bodies.join("")).toContain("p2");
+      }
+    }
+  });
+
+  it("refuses a fleet with a body, a comparison, or a throughputVs without relativeTo", () => {
+    const set = defineSet({
+      name: "bad",
+      description: "",
+      dataset: () => Promise.resolve({ data: {}, summary: {} }),
+      identities: {},
+      scenarios: [
+        {
+          kind: "api",
+          id: "f",
+          title: "f",
+          identity: null,
+          body: "{}",
+          fleet: {
+            identity: () => ({ kind: "user", sub: "s", orgId: null, userId: null, role: null }),
+            requests: () => [],
+          },
+        },
+      ],
+      targets: [
+        { description: "t", scenario: "f", connections: 1, metric: "throughputVs", atLeast: 1 },
+      ],
+    });
+    const problems = problemsOf(set, "bad").join("\n");
+    expect(problems).toContain("its clients' requests replace body and requests");
+    expect(problems).toContain("throughputVs and relativeTo go together");
+  });
+
+  it("compares a run's throughput with the same scenario's at another number of users", () => {
+    const runs = [run("users", 50, 1000, 40), run("users", 1000, 900, 900)];
+    const [goal] = evaluateTargets(
+      "s",
+      [
+        {
+          description: "holds up",
+          scenario: "users",
+          connections: 1000,
+          metric: "throughputVs",
+          relativeTo: 50,
+          atLeast: 1,
+        },
+      ],
+      runs,
+    );
+    expect([goal!.value, goal!.unit, goal!.met]).toEqual([0.9, "×", false]);
+  });
+
+  it("sends each user's own token and requests, closed or paced, and classifies the answers", async () => {
+    const seen: Array<{ auth: string | undefined; body: string }> = [];
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        seen.push({ auth: req.headers.authorization, body });
+        if (body.includes("busy")) {
+          res
+            .writeHead(503, { "retry-after": "1" })
+            .end('{"errors":[{"extensions":{"code":"OVERLOADED"}}]}');
+        } else res.writeHead(200).end('{"data":{"ok":true}}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const closed = await runFleet({
+        url: `http://127.0.0.1:${port}/graphql`,
+        clients: 3,
+        token: (i) => `t${i}`,
+        sequence: (i) => [
+          { kind: "read", body: `read ${i}` },
+          { kind: "write", body: i === 2 ? "busy" : `write ${i}` },
+        ],
+        durationSeconds: 0.3,
+        intervalMs: 0,
+        timeoutMs: 5000,
+      }).result;
+      expect(closed.connections).toBe(3);
+      expect(closed.operations).toBeGreaterThan(3);
+      expect(closed.outcomes["503"]).toBeGreaterThan(0);
+      expect(closed.parts?.map((p) => p.kind)).toEqual(["read", "write"]);
+      // Client i always sent its own token with its own bodies.
+      for (const { auth, body } of seen) {
+        const i = body === "busy" ? "2" : body.split(" ")[1];
+        expect(auth).toBe(`Bearer t${i}`);
+      }
+      seen.length = 0;
+      const paced = await runFleet({
+        url: `http://127.0.0.1:${port}/graphql`,
+        clients: 4,
+        token: () => null,
+        sequence: () => [{ kind: "read", body: "read" }],
+        durationSeconds: 0.5,
+        intervalMs: 200,
+        timeoutMs: 5000,
+      }).result;
+      // Each user acts every 200 ms: a few requests each, not as many as a closed loop.
+      expect(paced.operations).toBeGreaterThanOrEqual(4);
+      expect(paced.operations).toBeLessThanOrEqual(4 * 3);
+      expect(seen.every((r) => r.auth === undefined)).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
