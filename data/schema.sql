@@ -762,12 +762,30 @@ $_$;
 COMMENT ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) IS 'The first problem of a pipeline definition as `path: message` (e.g. `steps[2].needs[0]: unknown step "tset"`, `jobs.deploy.needs[0]: unknown job "tset"`), or null when it is valid.';
 
 --
+-- Name: pipeline_definition_step_rows(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.pipeline_definition_step_rows(definition jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  -- Pinned search_path: the value is stored (a generated column) and must not depend on the session.
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(d) order by d.position), '[]')
+    from app_hidden.pipeline_definition_steps(pipeline_definition_step_rows.definition) d;
+$$;
+
+--
+-- Name: FUNCTION pipeline_definition_step_rows(definition jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.pipeline_definition_step_rows(definition jsonb) IS 'pipeline_definition_steps() as a JSON array of objects (name, job, position, needs, max_attempts, timeout_minutes, continue_on_error, spec): pipelines.definition_steps.';
+
+--
 -- Name: pipeline_definition_steps(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
 CREATE FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) RETURNS TABLE(name text, job text, "position" integer, needs text[], max_attempts integer, timeout_minutes integer, continue_on_error boolean, spec jsonb)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with s as (
     select e.value as step, (e.ordinality - 1)::integer as pos, e.value ->> 'job' as job,
@@ -823,7 +841,6 @@ COMMENT ON FUNCTION app_hidden.pipeline_definition_steps(definition jsonb) IS 'T
 
 CREATE FUNCTION app_hidden.pipeline_need_met(status app_public.pipeline_run_status, conclusion app_public.pipeline_conclusion, continue_on_error boolean) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select pipeline_need_met.status = 'completed'
      and (pipeline_need_met.conclusion in ('success', 'neutral')
@@ -842,7 +859,6 @@ COMMENT ON FUNCTION app_hidden.pipeline_need_met(status app_public.pipeline_run_
 
 CREATE FUNCTION app_hidden.pipeline_status_allows(kind text, from_status app_public.pipeline_run_status, to_status app_public.pipeline_run_status) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case pipeline_status_allows.kind
     when 'execution' then (pipeline_status_allows.from_status, pipeline_status_allows.to_status) in (
@@ -1410,6 +1426,7 @@ CREATE TABLE app_public.pipelines (
     created_by uuid DEFAULT app_public.current_user_id(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    definition_steps jsonb GENERATED ALWAYS AS (app_hidden.pipeline_definition_step_rows(definition)) STORED NOT NULL,
     CONSTRAINT pipelines_concurrency_limit_check CHECK (((concurrency_limit >= 1) AND (concurrency_limit <= 1000))),
     CONSTRAINT pipelines_description_check CHECK ((length(description) <= 2000)),
     CONSTRAINT pipelines_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100)))
@@ -1509,6 +1526,13 @@ COMMENT ON COLUMN app_public.pipelines.created_at IS 'When it was created.';
 COMMENT ON COLUMN app_public.pipelines.updated_at IS 'When it was last changed.';
 
 --
+-- Name: COLUMN pipelines.definition_steps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.pipelines.definition_steps IS '@behavior -*
+The definition''s steps as an execution''s step rows (internal: what start_execution copies); computed by the database.';
+
+--
 -- Name: create_execution(app_public.pipelines, text, text, text, integer, jsonb, uuid, timestamp with time zone, app_public.pipeline_executions, boolean); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -1584,12 +1608,15 @@ begin
   returning * into v_exec;
 
   if create_execution.previous is null then
+    -- The definition's steps as expanded when the pipeline was saved.
     insert into app_public.pipeline_steps (
       organization_id, execution_id, execution_created_at, name, job, "position", needs,
       max_attempts, timeout_minutes, continue_on_error, spec)
     select v_org, v_exec.id, v_exec.created_at, d.name, d.job, d.position, d.needs,
            d.max_attempts, d.timeout_minutes, d.continue_on_error, d.spec
-      from app_hidden.pipeline_definition_steps((create_execution.pipeline).definition) d;
+      from pg_catalog.jsonb_to_recordset((create_execution.pipeline).definition_steps)
+           as d(name text, job text, "position" integer, needs text[], max_attempts integer,
+                timeout_minutes integer, continue_on_error boolean, spec jsonb);
   else
     -- A re-run repeats the previous attempt's steps (the definition it ran with).
     -- failed_only: the steps that did not succeed and every step after them run
@@ -1647,18 +1674,22 @@ COMMENT ON FUNCTION app_private.create_execution(pipeline app_public.pipelines, 
 --
 
 CREATE FUNCTION app_private.derived_conclusion(org uuid, execution_id uuid, execution_created_at timestamp with time zone) RETURNS app_public.pipeline_conclusion
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case
-           when pg_catalog.bool_or(s.conclusion in ('failure', 'timed_out') and not s.continue_on_error) then 'failure'
-           when pg_catalog.bool_or(s.conclusion = 'cancelled') then 'cancelled'
-           when pg_catalog.bool_and(s.conclusion = 'skipped') then 'skipped'
-           else 'success'
-         end::app_public.pipeline_conclusion
-    from app_public.pipeline_steps s
-   where s.organization_id = derived_conclusion.org and s.execution_id = derived_conclusion.execution_id
-     and s.execution_created_at = derived_conclusion.execution_created_at;
+begin
+  -- plpgsql, not language sql: its plan is kept for the session (see the top of this file).
+  return (
+    select case
+             when pg_catalog.bool_or(s.conclusion in ('failure', 'timed_out') and not s.continue_on_error) then 'failure'
+             when pg_catalog.bool_or(s.conclusion = 'cancelled') then 'cancelled'
+             when pg_catalog.bool_and(s.conclusion = 'skipped') then 'skipped'
+             else 'success'
+           end::app_public.pipeline_conclusion
+      from app_public.pipeline_steps s
+     where s.organization_id = derived_conclusion.org and s.execution_id = derived_conclusion.execution_id
+       and s.execution_created_at = derived_conclusion.execution_created_at);
+end;
 $$;
 
 --
@@ -1676,25 +1707,12 @@ CREATE FUNCTION app_private.dispatch_executions(org uuid, repository_id uuid, at
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_running jsonb;
-  v_groups text[];
+  v_running jsonb;  -- running executions per pipeline; null until something waits
+  v_groups text[];  -- the concurrency groups that have a running execution
   v_e record;
   v_next app_public.pipeline_run_status;
   v_started integer := 0;
 begin
-  select coalesce(pg_catalog.jsonb_object_agg(x.pipeline_id, x.n), '{}'),
-         coalesce((select pg_catalog.array_agg(distinct e.concurrency_group)
-                     from app_public.pipeline_executions e
-                    where e.organization_id = dispatch_executions.org
-                      and e.repository_id = dispatch_executions.repository_id
-                      and e.status = 'in_progress' and e.concurrency_group is not null), '{}')
-    into v_running, v_groups
-    from (select e.pipeline_id::text as pipeline_id, pg_catalog.count(*) as n
-            from app_public.pipeline_executions e
-           where e.organization_id = dispatch_executions.org
-             and e.repository_id = dispatch_executions.repository_id
-             and e.status = 'in_progress'
-           group by 1) x;
   for v_e in
     select e.id, e.created_at, e.pipeline_id, e.status, e.concurrency_group, e.timeout_minutes,
            p.concurrency_limit
@@ -1705,6 +1723,22 @@ begin
        and e.status in ('queued', 'waiting')
      order by e.created_at, e.id
   loop
+    if v_running is null then
+      -- Something waits: what runs now (nothing else changes it under the run lock).
+      select coalesce(pg_catalog.jsonb_object_agg(x.pipeline_id, x.n), '{}'),
+             coalesce((select pg_catalog.array_agg(distinct e.concurrency_group)
+                         from app_public.pipeline_executions e
+                        where e.organization_id = dispatch_executions.org
+                          and e.repository_id = dispatch_executions.repository_id
+                          and e.status = 'in_progress' and e.concurrency_group is not null), '{}')
+        into v_running, v_groups
+        from (select e.pipeline_id::text as pipeline_id, pg_catalog.count(*) as n
+                from app_public.pipeline_executions e
+               where e.organization_id = dispatch_executions.org
+                 and e.repository_id = dispatch_executions.repository_id
+                 and e.status = 'in_progress'
+               group by 1) x;
+    end if;
     if v_e.concurrency_group = any (v_groups) then
       v_next := 'waiting';
     elsif v_e.concurrency_limit is not null
@@ -2228,16 +2262,22 @@ CREATE FUNCTION app_private.lock_execution(execution_id uuid) RETURNS app_public
 declare
   v_org constant uuid := app_public.current_org_id();
   v_repository uuid;
+  v_month timestamptz;
   v_exec app_public.pipeline_executions;
 begin
-  select e.repository_id into v_repository from app_public.pipeline_executions e
+  -- By id alone: an index probe in each month's partition, once; the read under
+  -- the lock goes to the month it found.
+  select e.repository_id, e.created_at into v_repository, v_month from app_public.pipeline_executions e
    where e.organization_id = v_org and e.id = lock_execution.execution_id;
   if not found then
     raise exception 'No such execution in this organization' using errcode = 'FL003';
   end if;
   perform app_private.lock_pipeline_runs(v_org, v_repository);
   select * into v_exec from app_public.pipeline_executions e
-   where e.organization_id = v_org and e.id = lock_execution.execution_id;
+   where e.organization_id = v_org and e.id = lock_execution.execution_id and e.created_at = v_month;
+  if not found then  -- deleted while we waited
+    raise exception 'No such execution in this organization' using errcode = 'FL003';
+  end if;
   return v_exec;
 end;
 $$;
@@ -2275,7 +2315,6 @@ COMMENT ON FUNCTION app_private.lock_organization() IS 'Locks the current organi
 
 CREATE FUNCTION app_private.lock_pipeline_runs(org uuid, repository_id uuid) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
     'forgeline.pipeline_runs:' || lock_pipeline_runs.org::text || ':' || lock_pipeline_runs.repository_id::text, 0));
@@ -2297,20 +2336,28 @@ CREATE FUNCTION app_private.lock_step(step_id uuid) RETURNS app_public.pipeline_
     AS $$
 declare
   v_org constant uuid := app_public.current_org_id();
+  v_execution uuid;
+  v_month timestamptz;
   v_repository uuid;
   v_step app_public.pipeline_steps;
 begin
-  select e.repository_id into v_repository
+  -- By id alone: an index probe in each month's partition, once. What it reads
+  -- (the partition key) lets the reads after it go to one month.
+  select s.execution_id, s.execution_created_at into v_execution, v_month
     from app_public.pipeline_steps s
-    join app_public.pipeline_executions e
-      on e.organization_id = s.organization_id and e.id = s.execution_id and e.created_at = s.execution_created_at
    where s.organization_id = v_org and s.id = lock_step.step_id;
   if not found then
     raise exception 'No such step in this organization' using errcode = 'FL003';
   end if;
+  select e.repository_id into v_repository from app_public.pipeline_executions e
+   where e.organization_id = v_org and e.id = v_execution and e.created_at = v_month;
   perform app_private.lock_pipeline_runs(v_org, v_repository);
+  -- Again under the lock: what the rule is about, as the last writer left it.
   select * into v_step from app_public.pipeline_steps s
-   where s.organization_id = v_org and s.id = lock_step.step_id;
+   where s.organization_id = v_org and s.id = lock_step.step_id and s.execution_created_at = v_month;
+  if not found then  -- deleted (with its execution) while we waited
+    raise exception 'No such step in this organization' using errcode = 'FL003';
+  end if;
   return v_step;
 end;
 $$;
@@ -2718,11 +2765,14 @@ COMMENT ON FUNCTION app_private.set_pipeline_limit(organization_id uuid, step_lo
 --
 
 CREATE FUNCTION app_private.step_log_limit(org uuid) RETURNS integer
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select coalesce((select l.step_log_bytes from app_private.pipeline_limits l
+begin
+  -- plpgsql, not language sql: a sub-select is never inlined, and its plan is kept here.
+  return coalesce((select l.step_log_bytes from app_private.pipeline_limits l
                     where l.organization_id = step_log_limit.org), 4194304);
+end;
 $$;
 
 --
@@ -3043,6 +3093,10 @@ begin
                           (pg_catalog.row_number() over (partition by n.organization_id order by n.id) - 1) / 100 as chunk
                      from (select distinct r.organization_id, r.id from new_rows r) n) x
             group by x.organization_id, x.chunk) c;
+  if found then
+    -- A notifying commit holds the cluster-wide notify lock through its WAL flush: see above.
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
+  end if;
   return null;
 end;
 $$;
@@ -3051,7 +3105,7 @@ $$;
 -- Name: FUNCTION tg_pipeline_executions__notify(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_pipeline_executions__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed.';
+COMMENT ON FUNCTION app_private.tg_pipeline_executions__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed; the transaction then commits asynchronously.';
 
 --
 -- Name: tg_pipeline_runs__status(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3104,6 +3158,10 @@ begin
                           (pg_catalog.row_number() over (partition by n.organization_id order by n.execution_id) - 1) / 100 as chunk
                      from (select distinct r.organization_id, r.execution_id from new_rows r) n) x
             group by x.organization_id, x.chunk) c;
+  if found then
+    -- A notifying commit holds the cluster-wide notify lock through its WAL flush: see above.
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
+  end if;
   return null;
 end;
 $$;
@@ -3112,7 +3170,7 @@ $$;
 -- Name: FUNCTION tg_pipeline_steps__notify(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_pipeline_steps__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed.';
+COMMENT ON FUNCTION app_private.tg_pipeline_steps__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed; the transaction then commits asynchronously.';
 
 --
 -- Name: tg_pipelines__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4165,6 +4223,7 @@ Adds a user to the current organization (admins and owners; only owners add owne
 CREATE FUNCTION app_public.append_step_log(step_id uuid, content text) RETURNS app_public.pipeline_steps
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: logs have no insert grant, and the cap is the operator's (not readable by the visitor).
 declare
@@ -4418,6 +4477,7 @@ COMMENT ON FUNCTION app_public.blocked_tasks(task_id uuid) IS 'The tasks this on
 CREATE FUNCTION app_public.cancel_execution(execution_id uuid, reason text DEFAULT NULL::text) RETURNS app_public.pipeline_executions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: executions have no update grant; status changes go through these functions.
 declare
@@ -4499,6 +4559,7 @@ Changes a user''s role in the current organization (admins and owners; only owne
 CREATE FUNCTION app_public.complete_execution(execution_id uuid, conclusion app_public.pipeline_conclusion DEFAULT NULL::app_public.pipeline_conclusion) RETURNS app_public.pipeline_executions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: executions have no update grant; status changes go through these functions.
 declare
@@ -4536,6 +4597,7 @@ Completes a running execution (members), with the given conclusion or one derive
 CREATE FUNCTION app_public.complete_step(step_id uuid, conclusion app_public.pipeline_conclusion, exit_code integer DEFAULT NULL::integer, metrics jsonb DEFAULT NULL::jsonb, error jsonb DEFAULT NULL::jsonb) RETURNS app_public.pipeline_steps
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: steps have no update grant; status changes go through these functions.
 declare
@@ -4846,26 +4908,30 @@ COMMENT ON FUNCTION app_public.feature_flags_enabled(f app_public.feature_flags)
 
 CREATE FUNCTION app_public.pipeline_stats(pipeline_id uuid, since timestamp with time zone DEFAULT (now() - '30 days'::interval)) RETURNS SETOF app_public.pipeline_branch_stats
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select e.branch,
-         pg_catalog.count(*)::integer,
-         pg_catalog.count(*) filter (where e.conclusion = 'success')::integer,
-         pg_catalog.count(*) filter (where e.conclusion in ('failure', 'timed_out'))::integer,
-         case when pg_catalog.count(*) filter (where e.conclusion in ('success', 'failure', 'timed_out')) > 0
-              then (pg_catalog.count(*) filter (where e.conclusion = 'success'))::double precision
-                   / pg_catalog.count(*) filter (where e.conclusion in ('success', 'failure', 'timed_out')) end,
-         pg_catalog.round(pg_catalog.percentile_cont(0.5) within group (order by e.run_duration_ms))::bigint,
-         pg_catalog.round(pg_catalog.percentile_cont(0.95) within group (order by e.run_duration_ms))::bigint,
-         pg_catalog.round(pg_catalog.percentile_cont(0.5) within group (order by e.queued_duration_ms))::bigint,
-         pg_catalog.round(pg_catalog.percentile_cont(0.95) within group (order by e.queued_duration_ms))::bigint
-    from app_public.pipeline_executions e
-   where e.organization_id = app_public.current_org_id()
-     and e.pipeline_id = pipeline_stats.pipeline_id
-     and e.created_at >= pipeline_stats.since
-     and e.status = 'completed'
-   group by grouping sets ((e.branch), ())
-   order by e.branch nulls first;
+  select x.branch, x.runs, x.successes, x.failures,
+         case when x.decided > 0 then x.successes::double precision / x.decided end,
+         pg_catalog.round(x.run_ms[1])::bigint, pg_catalog.round(x.run_ms[2])::bigint,
+         pg_catalog.round(x.queue_ms[1])::bigint, pg_catalog.round(x.queue_ms[2])::bigint
+    from (
+      select e.branch,
+             pg_catalog.count(*)::integer as runs,
+             (pg_catalog.count(*) filter (where e.conclusion = 'success'))::integer as successes,
+             (pg_catalog.count(*) filter (where e.conclusion in ('failure', 'timed_out')))::integer as failures,
+             pg_catalog.count(*) filter (where e.conclusion in ('success', 'failure', 'timed_out')) as decided,
+             -- p50 and p95 from one sort of each duration per group
+             pg_catalog.percentile_cont('{0.5,0.95}'::double precision[])
+               within group (order by e.run_duration_ms) as run_ms,
+             pg_catalog.percentile_cont('{0.5,0.95}'::double precision[])
+               within group (order by e.queued_duration_ms) as queue_ms
+        from app_public.pipeline_executions e
+       where e.organization_id = app_public.current_org_id()
+         and e.pipeline_id = pipeline_stats.pipeline_id
+         and e.created_at >= pipeline_stats.since
+         and e.status = 'completed'
+       group by grouping sets ((e.branch), ())
+    ) x
+   order by x.branch nulls first;
 $$;
 
 --
@@ -4901,7 +4967,6 @@ COMMENT ON FUNCTION app_public.pipeline_steps_log(step app_public.pipeline_steps
 
 CREATE FUNCTION app_public.ready_steps(execution_id uuid) RETURNS SETOF app_public.pipeline_steps
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select s.*
     from app_public.pipeline_executions e
@@ -5002,6 +5067,7 @@ Removes a user from the current organization (admins and owners, or the user the
 CREATE FUNCTION app_public.rerun_execution(execution_id uuid, failed_only boolean DEFAULT false) RETURNS app_public.pipeline_executions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: executions have no insert grant; a re-run is a new execution.
 declare
@@ -5138,6 +5204,7 @@ Turns a feature on or off for the current organization (admins and owners); null
 CREATE FUNCTION app_public.start_execution(pipeline_id uuid, event text DEFAULT 'manual'::text, branch text DEFAULT NULL::text, commit_sha text DEFAULT NULL::text, pull_request_number integer DEFAULT NULL::integer, trigger_metadata jsonb DEFAULT '{}'::jsonb) RETURNS app_public.pipeline_executions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: executions have no insert grant; this is where runs begin.
 declare
@@ -5174,6 +5241,7 @@ Starts a run of a pipeline (members): it begins at once if the pipeline''s concu
 CREATE FUNCTION app_public.start_step(step_id uuid) RETURNS app_public.pipeline_steps
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 -- Definer: steps have no update grant; status changes go through these functions.
 declare
@@ -6629,6 +6697,12 @@ CREATE INDEX pipeline_executions_organization_id_pipeline_id_created_at__idx ON 
 CREATE INDEX pipeline_executions_organization_id_run_id_attempt_idx ON ONLY app_public.pipeline_executions USING btree (organization_id, run_id, attempt);
 
 --
+-- Name: pipeline_executions_pending_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX pipeline_executions_pending_idx ON ONLY app_public.pipeline_executions USING btree (organization_id, repository_id, created_at) WHERE (status = ANY (ARRAY['queued'::app_public.pipeline_run_status, 'waiting'::app_public.pipeline_run_status]));
+
+--
 -- Name: pipeline_executions_timeout_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -6944,7 +7018,7 @@ CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.organizations REFERE
 -- Name: pipelines _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.pipelines REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+CREATE TRIGGER _800_audit_delete AFTER DELETE ON app_public.pipelines REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,definition_steps');
 
 --
 -- Name: projects _800_audit_delete; Type: TRIGGER; Schema: app_public; Owner: -
@@ -6992,7 +7066,7 @@ CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.organizations REFERE
 -- Name: pipelines _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.pipelines REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+CREATE TRIGGER _800_audit_insert AFTER INSERT ON app_public.pipelines REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,definition_steps');
 
 --
 -- Name: projects _800_audit_insert; Type: TRIGGER; Schema: app_public; Owner: -
@@ -7040,7 +7114,7 @@ CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.organizations REFERE
 -- Name: pipelines _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.pipelines REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at');
+CREATE TRIGGER _800_audit_update AFTER UPDATE ON app_public.pipelines REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit('organization_id', 'organization_id,id', 'updated_at,created_at,definition_steps');
 
 --
 -- Name: projects _800_audit_update; Type: TRIGGER; Schema: app_public; Owner: -
@@ -7773,6 +7847,13 @@ GRANT ALL ON FUNCTION app_hidden.pipeline_accepts(trigger_config jsonb, event te
 
 REVOKE ALL ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.pipeline_definition_error(definition jsonb) TO :DATABASE_VISITOR;
+
+--
+-- Name: FUNCTION pipeline_definition_step_rows(definition jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.pipeline_definition_step_rows(definition jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.pipeline_definition_step_rows(definition jsonb) TO :DATABASE_VISITOR;
 
 --
 -- Name: FUNCTION pipeline_definition_steps(definition jsonb); Type: ACL; Schema: app_hidden; Owner: -

@@ -47,6 +47,13 @@
  * pipeline_definition_steps(definition) turns a valid definition into the step
  * rows of an execution, `needs` expanded to step keys; pipeline_definition_error
  * returns the first problem as `path: message`, or null.
+ * pipeline_definition_step_rows(definition) is the same rows as a JSON array, the
+ * generated column pipelines.definition_steps: a definition is expanded once,
+ * when it is saved, and every start copies the rows (0.01 ms against 0.3–0.5 ms
+ * to expand it again). Changing what a definition expands to therefore needs its
+ * migration to recompute the column (drop and add it again: no trigger fires).
+ * pipeline_definition_steps is an invoker without a SET clause (every name
+ * qualified), so a query that calls it in FROM has it inlined.
  */
 create or replace function app_hidden.pipeline_definition_steps(definition jsonb)
   returns table (
@@ -60,7 +67,6 @@ create or replace function app_hidden.pipeline_definition_steps(definition jsonb
     spec jsonb
   )
   language sql immutable parallel safe
-  set search_path = pg_catalog, pg_temp
 as $$
   with s as (
     select e.value as step, (e.ordinality - 1)::integer as pos, e.value ->> 'job' as job,
@@ -105,6 +111,17 @@ as $$
 $$;
 comment on function app_hidden.pipeline_definition_steps(jsonb) is
   E'The steps of a valid pipeline definition as an execution''s step rows, named by their keys (id, else name, else <job>#<n>), `needs` expanded to step keys (job names, jobs'' own needs and the implicit previous step of a job resolved).';
+
+create or replace function app_hidden.pipeline_definition_step_rows(definition jsonb) returns jsonb
+  language sql immutable parallel safe
+  set search_path = pg_catalog, pg_temp
+as $$
+  -- Pinned search_path: the value is stored (a generated column) and must not depend on the session.
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(d) order by d.position), '[]')
+    from app_hidden.pipeline_definition_steps(pipeline_definition_step_rows.definition) d;
+$$;
+comment on function app_hidden.pipeline_definition_step_rows(jsonb) is
+  E'pipeline_definition_steps() as a JSON array of objects (name, job, position, needs, max_attempts, timeout_minutes, continue_on_error, spec): pipelines.definition_steps.';
 
 create or replace function app_hidden.pipeline_definition_error(definition jsonb) returns text
   language plpgsql immutable parallel safe

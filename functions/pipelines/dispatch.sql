@@ -24,10 +24,16 @@
  * GitHub's semantics, a newer pending run replaces the older pending one (which
  * ends cancelled), and with cancel_in_progress the running one is cancelled too.
  * end_execution() completes an execution and its unfinished steps.
+ *
+ * Dispatch runs after every completed execution and every start, so it is
+ * cheap when there is nothing to do: it reads what runs only once it has found
+ * an execution that waits (pipeline_executions_pending_idx holds just those),
+ * and a repository with many runs and nothing queued costs one index probe per
+ * month. lock_pipeline_runs is language sql without a SET clause, so it is
+ * inlined into its callers' cached plans.
  */
 create or replace function app_private.lock_pipeline_runs(org uuid, repository_id uuid) returns void
   language sql volatile
-  set search_path = pg_catalog, pg_temp
 as $$
   select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
     'forgeline.pipeline_runs:' || lock_pipeline_runs.org::text || ':' || lock_pipeline_runs.repository_id::text, 0));
@@ -41,25 +47,12 @@ create or replace function app_private.dispatch_executions(org uuid, repository_
   set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_running jsonb;
-  v_groups text[];
+  v_running jsonb;  -- running executions per pipeline; null until something waits
+  v_groups text[];  -- the concurrency groups that have a running execution
   v_e record;
   v_next app_public.pipeline_run_status;
   v_started integer := 0;
 begin
-  select coalesce(pg_catalog.jsonb_object_agg(x.pipeline_id, x.n), '{}'),
-         coalesce((select pg_catalog.array_agg(distinct e.concurrency_group)
-                     from app_public.pipeline_executions e
-                    where e.organization_id = dispatch_executions.org
-                      and e.repository_id = dispatch_executions.repository_id
-                      and e.status = 'in_progress' and e.concurrency_group is not null), '{}')
-    into v_running, v_groups
-    from (select e.pipeline_id::text as pipeline_id, pg_catalog.count(*) as n
-            from app_public.pipeline_executions e
-           where e.organization_id = dispatch_executions.org
-             and e.repository_id = dispatch_executions.repository_id
-             and e.status = 'in_progress'
-           group by 1) x;
   for v_e in
     select e.id, e.created_at, e.pipeline_id, e.status, e.concurrency_group, e.timeout_minutes,
            p.concurrency_limit
@@ -70,6 +63,22 @@ begin
        and e.status in ('queued', 'waiting')
      order by e.created_at, e.id
   loop
+    if v_running is null then
+      -- Something waits: what runs now (nothing else changes it under the run lock).
+      select coalesce(pg_catalog.jsonb_object_agg(x.pipeline_id, x.n), '{}'),
+             coalesce((select pg_catalog.array_agg(distinct e.concurrency_group)
+                         from app_public.pipeline_executions e
+                        where e.organization_id = dispatch_executions.org
+                          and e.repository_id = dispatch_executions.repository_id
+                          and e.status = 'in_progress' and e.concurrency_group is not null), '{}')
+        into v_running, v_groups
+        from (select e.pipeline_id::text as pipeline_id, pg_catalog.count(*) as n
+                from app_public.pipeline_executions e
+               where e.organization_id = dispatch_executions.org
+                 and e.repository_id = dispatch_executions.repository_id
+                 and e.status = 'in_progress'
+               group by 1) x;
+    end if;
     if v_e.concurrency_group = any (v_groups) then
       v_next := 'waiting';
     elsif v_e.concurrency_limit is not null

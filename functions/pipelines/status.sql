@@ -17,6 +17,10 @@
  * the owner's own updates meet the same rule.
  * Works with: app_public.pipeline_executions, app_public.pipeline_steps (_200_status,
  * with 'execution' or 'step' as its argument).
+ *
+ * pipeline_status_allows is an invoker without a SET clause, so the planner
+ * inlines it into the trigger's expression (planned once per session); its
+ * names need no search_path (pg_catalog's operators on enums and rows).
  */
 create or replace function app_hidden.pipeline_status_allows(
   kind text,
@@ -24,7 +28,6 @@ create or replace function app_hidden.pipeline_status_allows(
   to_status app_public.pipeline_run_status
 ) returns boolean
   language sql immutable parallel safe
-  set search_path = pg_catalog, pg_temp
 as $$
   select case pipeline_status_allows.kind
     when 'execution' then (pipeline_status_allows.from_status, pipeline_status_allows.to_status) in (

@@ -7,7 +7,11 @@
  * trigger per row would send two, which PostgreSQL would not fold into one as
  * it folds identical payloads of a transaction); more than 100 executions go in chunks of 100, each under
  * NOTIFY's 8000 bytes; one statement over two organizations sends one on each
- * organization's channel; a rolled-back statement sends none.
+ * organization's channel; a rolled-back statement sends none. A transaction
+ * that notifies commits with synchronous_commit off (PostgreSQL serialises
+ * notifying commits through their WAL flush: functions/pipelines/notify.sql),
+ * and only that transaction: one that changes no execution or step, and the
+ * next one on the connection, keep the session's setting.
  *
  * When everything has arrived is known, not waited for: before and after the
  * statements under test, a marker is sent on each channel from a transaction
@@ -224,6 +228,38 @@ describe("pipeline notifications", () => {
     for (const statement of [got.slice(0, 3), got.slice(3)]) {
       // Each execution of the statement exactly once, across its chunks.
       expect(statement.flatMap(executionsOf).sort()).toEqual(bulk);
+    }
+  });
+
+  it("commits a notifying transaction asynchronously, and no other", async () => {
+    const c = await t.root.connect();
+    const setting = async () =>
+      (await c.query<{ value: string }>("select current_setting('synchronous_commit') as value"))
+        .rows[0]!.value;
+    try {
+      await c.query("set synchronous_commit = on");
+      await c.query("begin");
+      // A statement that changes no step queues no notification: nothing changes.
+      await c.query("update app_public.pipeline_steps set metrics = '{}' where false");
+      expect(await setting()).toBe("on");
+      await c.query("update app_public.pipeline_steps set metrics = '{}' where execution_id = $1", [
+        run.a,
+      ]);
+      expect(await setting()).toBe("off");
+      await c.query("commit");
+      // Transaction-local: the connection's next transaction waits for its flush again.
+      expect(await setting()).toBe("on");
+      await c.query("begin");
+      await c.query(
+        "update app_public.pipeline_executions set trigger_metadata = '{}' where id = $1",
+        [run.b],
+      );
+      expect(await setting()).toBe("off");
+      await c.query("rollback");
+      expect(await setting()).toBe("on");
+    } finally {
+      await c.query("reset synchronous_commit");
+      c.release();
     }
   });
 
