@@ -3093,10 +3093,6 @@ begin
                           (pg_catalog.row_number() over (partition by n.organization_id order by n.id) - 1) / 100 as chunk
                      from (select distinct r.organization_id, r.id from new_rows r) n) x
             group by x.organization_id, x.chunk) c;
-  if found then
-    -- A notifying commit holds the cluster-wide notify lock through its WAL flush: see above.
-    perform pg_catalog.set_config('synchronous_commit', 'off', true);
-  end if;
   return null;
 end;
 $$;
@@ -3105,7 +3101,7 @@ $$;
 -- Name: FUNCTION tg_pipeline_executions__notify(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_pipeline_executions__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed; the transaction then commits asynchronously.';
+COMMENT ON FUNCTION app_private.tg_pipeline_executions__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed.';
 
 --
 -- Name: tg_pipeline_runs__status(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3158,10 +3154,6 @@ begin
                           (pg_catalog.row_number() over (partition by n.organization_id order by n.execution_id) - 1) / 100 as chunk
                      from (select distinct r.organization_id, r.execution_id from new_rows r) n) x
             group by x.organization_id, x.chunk) c;
-  if found then
-    -- A notifying commit holds the cluster-wide notify lock through its WAL flush: see above.
-    perform pg_catalog.set_config('synchronous_commit', 'off', true);
-  end if;
   return null;
 end;
 $$;
@@ -3170,7 +3162,7 @@ $$;
 -- Name: FUNCTION tg_pipeline_steps__notify(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_pipeline_steps__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed; the transaction then commits asynchronously.';
+COMMENT ON FUNCTION app_private.tg_pipeline_steps__notify() IS 'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed.';
 
 --
 -- Name: tg_pipelines__validate(); Type: FUNCTION; Schema: app_private; Owner: -

@@ -8,43 +8,30 @@
  * subscriber's own organization (from the verified token, never from the
  * query's arguments) and re-read the execution under the subscriber's RLS.
  *
- * A transaction that notifies commits with synchronous_commit = off (set here,
- * for that transaction only, when a notification was queued). Why: PostgreSQL
- * serialises every notifying commit — from PreCommit_Notify to the end of the
- * commit it holds one cluster-wide lock, so such commits never share a WAL
- * flush and each waits for its own. Measured with pgbench on this 2-core machine
- * (one-row update, 10 clients, 8 s × 3 rounds, noisy): 1,380–2,340 tps with
- * pg_notify against 2,650–5,020 without; with pg_notify and synchronous_commit
- * off, 3,340–5,760. Every step or execution write notifies, so without this
- * they could never pass one commit per WAL flush: complete_step at 10 clients
- * (3 rounds) ran 640–720 calls/s with synchronous commits, 880–960 with this,
- * and 1,150–1,290 with no NOTIFY at all (what a notifier process, below, could
- * give at most).
+ * Commits stay synchronous. PostgreSQL serialises every notifying commit (from
+ * PreCommit_Notify to the end of the commit it holds one cluster-wide lock, so
+ * such commits never share a WAL flush), which caps step and execution writes:
+ * complete_step at 10 clients on a 2-core machine ran 640–720 calls/s with
+ * synchronous commits, 880–960 with synchronous_commit off for notifying
+ * transactions, and 1,150–1,290 with no NOTIFY at all (pgbench, 3 rounds).
+ * Migration 000014 turned synchronous_commit off for them; 000015 turns it back
+ * on: a runner told that its step completed (a deploy step, say) must not have
+ * that forgotten by a crash of the server within the next ~600 ms, and even
+ * asynchronous commits left the target (2,000 step writes/s) out of reach.
  *
- * What it risks: COMMIT returns before the commit's WAL is on disk. If the
- * server crashes (PostgreSQL or the machine) within about 3 × wal_writer_delay
- * (600 ms by default) of such a commit, the transaction may be lost — all of it
- * (the rows, the jobs it enqueued, its audit events), never a part, and the
- * database stays consistent. A runner was told its step started or completed
- * when it did not: the step then times out (maintenance) and is retried or fails
- * by its policy, as with a runner that died. Any later synchronous commit on the
- * server flushes everything before it, so a graphile-worker job that writes
- * pipelines is durable once the job is recorded complete. Transactions that
- * touch no execution or step keep synchronous_commit as it was.
- *
- * The other designs, and why not:
+ * The other designs, and why not (yet):
  *   - one NOTIFY per transaction instead of per statement: PostgreSQL already
  *     folds identical notifications of a transaction into one, and the lock is
  *     taken once per notifying transaction however many it sends, so nothing
  *     would change but the triggers' cost (~0.04 ms a statement) — and a
  *     deferred trigger is per row (constraint triggers cannot be per statement);
  *   - writers insert ids into an unlogged table that a notifier process drains
- *     and announces in batches: durable commits at full speed, but a process the
- *     database cannot run by itself (a poll loop in the API or worker, whose
- *     interval adds to every event's latency, and without which no event
- *     arrives). The route to take if every step write must be synchronous.
- * The subscription's guarantees are unchanged: notifications still enter the
- * queue under that lock, in commit order, after the commit is visible.
+ *     and announces in batches: durable commits at the no-NOTIFY speed, but a
+ *     process the database cannot run by itself (a poll loop in the API or the
+ *     worker, whose interval adds to every event's latency, and without which no
+ *     event arrives). The way to go when step writes must pass ~700/s a server.
+ * Notifications enter the queue under that lock, in commit order, once the
+ * commit is visible: a subscriber re-reading on an event sees the change.
  */
 create or replace function app_private.tg_pipeline_executions__notify() returns trigger
   language plpgsql volatile
@@ -58,15 +45,11 @@ begin
                           (pg_catalog.row_number() over (partition by n.organization_id order by n.id) - 1) / 100 as chunk
                      from (select distinct r.organization_id, r.id from new_rows r) n) x
             group by x.organization_id, x.chunk) c;
-  if found then
-    -- A notifying commit holds the cluster-wide notify lock through its WAL flush: see above.
-    perform pg_catalog.set_config('synchronous_commit', 'off', true);
-  end if;
   return null;
 end;
 $$;
 comment on function app_private.tg_pipeline_executions__notify() is
-  E'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed; the transaction then commits asynchronously.';
+  E'Trigger function: one NOTIFY per organization and statement with the ids of the executions it changed.';
 
 create or replace function app_private.tg_pipeline_steps__notify() returns trigger
   language plpgsql volatile
@@ -80,12 +63,8 @@ begin
                           (pg_catalog.row_number() over (partition by n.organization_id order by n.execution_id) - 1) / 100 as chunk
                      from (select distinct r.organization_id, r.execution_id from new_rows r) n) x
             group by x.organization_id, x.chunk) c;
-  if found then
-    -- A notifying commit holds the cluster-wide notify lock through its WAL flush: see above.
-    perform pg_catalog.set_config('synchronous_commit', 'off', true);
-  end if;
   return null;
 end;
 $$;
 comment on function app_private.tg_pipeline_steps__notify() is
-  E'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed; the transaction then commits asynchronously.';
+  E'Trigger function: one NOTIFY per organization and statement with the ids of the executions whose steps it changed.';
