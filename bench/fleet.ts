@@ -134,8 +134,12 @@ export function runFleet(options: FleetOptions): RunningFleet {
       const at = performance.now();
       await send(i, n % steps, agent);
       if (options.intervalMs > 0) {
-        const wait = at + options.intervalMs - performance.now();
-        if (wait > 0) await sleep(Math.min(wait, deadline - performance.now()));
+        // The next request's time; none at or after the deadline (a timer may fire a
+        // little early, so the deadline is not left to the loop's condition).
+        const next = at + options.intervalMs;
+        if (next >= deadline) break;
+        const wait = next - performance.now();
+        if (wait > 0) await sleep(wait);
       }
     }
   };

@@ -329,11 +329,11 @@ export default defineSet<UsersDataset>({
       atMost: 10,
     },
     {
-      description: "GraphQL ≥ 0.6 × raw baseline req/s",
+      description: "GraphQL ≥ 0.8 × raw baseline req/s",
       scenario: "graphql",
       connections: 10,
       metric: "ratio",
-      atLeast: 0.6,
+      atLeast: 0.8,
     },
     {
       description: "operation limits ≤ 5 % on p50",
