@@ -15,7 +15,10 @@
  *           server's answer time at that load, not a queue of N.
  *
  * Every answer is classified as bench/load.ts does (a 2xx without GraphQL errors
- * is a success; a 503 with Retry-After is an error named "503"), socket errors
+ * is a success; a 503 with Retry-After is an error named "503"), and a user told
+ * to retry later (503 or 429 with Retry-After) waits that long before its next
+ * request, as a well-behaved client does (otherwise a closed loop turns every
+ * refusal into an immediate retry, a storm of refusals); socket errors
  * and timeouts are counted, and latency percentiles come from the exact
  * durations of the successes. autocannon cannot give each connection its own
  * header, which is why this exists.
@@ -63,13 +66,14 @@ export function runFleet(options: FleetOptions): RunningFleet {
   const waits = new Map<NodeJS.Timeout, () => void>();
   const count = (outcome: string) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + 1);
 
-  const send = (client: number, step: number, agent: http.Agent): Promise<void> =>
+  /** Resolves with the seconds a 503/429 answer's Retry-After asks to wait, else 0. */
+  const send = (client: number, step: number, agent: http.Agent): Promise<number> =>
     new Promise((resolve) => {
       const { body } = sequences[client]![step]!;
       const token = options.token(client);
       const started = performance.now();
       let settled = false;
-      const done = (ok: boolean, outcome: string) => {
+      const done = (ok: boolean, outcome: string, retryAfter = 0) => {
         if (settled) return;
         settled = true;
         count(outcome);
@@ -77,7 +81,7 @@ export function runFleet(options: FleetOptions): RunningFleet {
         tally.record(step, ok, outcome, ms);
         if (ok) latencies.add(ms);
         else errors++;
-        resolve();
+        resolve(retryAfter);
       };
       const req = http.request(
         {
@@ -98,7 +102,11 @@ export function runFleet(options: FleetOptions): RunningFleet {
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
             const answer = outcomeOf(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"));
-            done(answer.ok, answer.outcome);
+            const retryAfter =
+              res.statusCode === 503 || res.statusCode === 429
+                ? Number(res.headers["retry-after"] ?? 0) || 0
+                : 0;
+            done(answer.ok, answer.outcome, retryAfter);
           });
           res.on("error", () => done(false, "socket error"));
         },
@@ -132,7 +140,13 @@ export function runFleet(options: FleetOptions): RunningFleet {
     // sequence's from the first second (not every client's first request at once).
     for (let n = i % steps; !stopped && performance.now() < deadline; n++) {
       const at = performance.now();
-      await send(i, n % steps, agent);
+      const retryAfter = await send(i, n % steps, agent);
+      if (retryAfter > 0) {
+        // As a well-behaved client does: wait as long as the server asked.
+        if (performance.now() + retryAfter * 1000 >= deadline) break;
+        await sleep(retryAfter * 1000);
+        continue;
+      }
       if (options.intervalMs > 0) {
         // The next request's time; none at or after the deadline (a timer may fire a
         // little early, so the deadline is not left to the loop's condition).
